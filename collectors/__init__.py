@@ -1,0 +1,1 @@
+"""Collectors that feed the backends: the log shipper (``logship``) and the Prometheus file_sd writer."""

@@ -1,0 +1,4 @@
+"""``python -m console`` runs the ``opsconsole`` command line."""
+from console.cli import main
+
+main()

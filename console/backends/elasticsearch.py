@@ -1,0 +1,130 @@
+"""Log lines in Elasticsearch, through the official 8.x client.
+
+Health uses ``cluster.health()``: the minimal distribution we run answers ``GET /`` with 405.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+import elastic_transport
+from elasticsearch import ApiError, Elasticsearch
+
+from console.backends.base import Health, check_settings, probe
+from console.errors import BackendError, BackendUnavailable
+from console.http import redact_url
+
+NAME = "elasticsearch"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """One ECS log line; ``source`` keeps the whole document for fields not lifted out."""
+
+    id: str
+    timestamp: datetime
+    level: str
+    message: str
+    service: str
+    node: str
+    trace_id: str | None
+    span_id: str | None
+    source: dict[str, Any]
+
+
+def ecs_field(source: dict[str, Any], path: str) -> Any:
+    """An ECS field whether the document spells it dotted (``"trace.id"``) or nested (``trace: {id}``)."""
+    if path in source:
+        return source[path]
+    head, _, rest = path.partition(".")
+    inner = source.get(head)
+    if rest and isinstance(inner, dict):
+        return ecs_field(inner, rest)
+    return None
+
+
+def parse_hits(body: Any) -> list[LogLine]:
+    """Log lines of a search answer, in its order."""
+    lines = []
+    for hit in body["hits"]["hits"]:
+        src = hit["_source"]
+        lines.append(LogLine(
+            id=hit["_id"],
+            timestamp=datetime.fromisoformat(src["@timestamp"].replace("Z", "+00:00")),
+            level=ecs_field(src, "log.level") or "unknown",
+            message=ecs_field(src, "message") or "",
+            service=ecs_field(src, "service.name") or "unknown",
+            node=ecs_field(src, "service.node.name") or "",
+            trace_id=ecs_field(src, "trace.id"),
+            span_id=ecs_field(src, "span.id"),
+            source=src,
+        ))
+    return lines
+
+
+def logs_query(*, trace_id: str | None = None, service: str | None = None, level: str | None = None,
+               start: datetime | None = None, end: datetime | None = None, text: str | None = None) -> dict:
+    """The bool query selecting log lines by exact ids, a time range and optional free text."""
+    filters: list[dict] = []
+    for field, value in (("trace.id", trace_id), ("service.name", service), ("log.level", level)):
+        if value:
+            filters.append({"term": {field: value}})
+    if start or end:
+        bounds = {op: t.isoformat() for op, t in (("gte", start), ("lte", end)) if t}
+        filters.append({"range": {"@timestamp": bounds}})
+    must = [{"simple_query_string": {"query": text, "fields": ["message"]}}] if text else []
+    return {"bool": {"filter": filters, "must": must}}
+
+
+class ElasticsearchLogs:
+    """The log lines held by an Elasticsearch cluster at ``url``, under ``index`` (a pattern)."""
+
+    name = NAME
+
+    def __init__(self, url: str, *, timeout: float, index: str = "logs-opsconsole-*"):
+        check_settings(NAME, url, timeout)
+        self.url = url
+        self.index = index
+        # no retries: the console probes often and would rather say "down" now than later
+        self._es = Elasticsearch(url, request_timeout=timeout, max_retries=0, retry_on_timeout=False)
+
+    def health(self) -> Health:
+        """Cluster status: green or yellow is healthy, red is not."""
+        return probe(self.name, self.url, self._status)
+
+    def _status(self) -> str:
+        body = self._call(lambda: self._es.cluster.health())
+        if body["status"] == "red":
+            raise BackendError(NAME, "cluster status red")
+        return f"cluster {body['cluster_name']} {body['status']}, {body['number_of_nodes']} node(s)"
+
+    def search_logs(self, *, trace_id: str | None = None, service: str | None = None, level: str | None = None,
+                    start: datetime | None = None, end: datetime | None = None, text: str | None = None,
+                    limit: int = 100, oldest_first: bool = False) -> list[LogLine]:
+        """Log lines matching every given criterion, newest first unless ``oldest_first``."""
+        query = logs_query(trace_id=trace_id, service=service, level=level, start=start, end=end, text=text)
+        body = self._call(lambda: self._es.search(
+            index=self.index,
+            query=query,
+            size=limit,
+            sort=[{"@timestamp": {"order": "asc" if oldest_first else "desc", "unmapped_type": "date"}}],
+            ignore_unavailable=True,
+            allow_no_indices=True,
+        ))
+        return parse_hits(body)
+
+    def _call(self, request: Callable[[], T]) -> T:
+        where = redact_url(self.url)
+        try:
+            return request()
+        except ApiError as e:
+            raise BackendError(NAME, f"{where}: HTTP {e.meta.status}: {e.message}", status=e.meta.status) from e
+        except elastic_transport.TransportError as e:
+            raise BackendUnavailable(NAME, f"{where}: {type(e).__name__}: {e.message[:200]}") from e
+
+    def close(self) -> None:
+        """Release connections."""
+        self._es.close()

@@ -1,0 +1,130 @@
+"""Jaeger query API (``/api/services``, ``/api/traces/<id>``): traces as plain data."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from console.backends.base import Health, check_settings, probe
+from console.errors import BackendError, UsageProblem
+from console.http import Client
+
+NAME = "jaeger"
+
+TRACE_ID = re.compile(r"[0-9a-f]{1,32}")
+
+
+@dataclass(frozen=True)
+class Span:
+    """One span; times in microseconds since the epoch, as Jaeger gives them."""
+
+    span_id: str
+    parent_id: str | None
+    service: str
+    operation: str
+    start_us: int
+    duration_us: int
+    tags: dict[str, Any]
+    events: list[dict[str, Any]]
+
+    @property
+    def error(self) -> bool:
+        """Whether the span recorded an error status."""
+        return self.tags.get("error") is True or self.tags.get("otel.status_code") == "ERROR"
+
+    @property
+    def kind(self) -> str:
+        """``server``, ``client``, ``internal``, ``producer`` or ``consumer``."""
+        return str(self.tags.get("span.kind", "internal"))
+
+
+@dataclass(frozen=True)
+class Trace:
+    """A trace's spans, ordered by start time."""
+
+    trace_id: str
+    spans: list[Span]
+
+    @property
+    def services(self) -> list[str]:
+        """The services that took part, in order of first appearance."""
+        return list(dict.fromkeys(span.service for span in self.spans))
+
+    @property
+    def duration_us(self) -> int:
+        """From the first span's start to the last span's end."""
+        if not self.spans:
+            return 0
+        return max(s.start_us + s.duration_us for s in self.spans) - min(s.start_us for s in self.spans)
+
+
+def normalize_trace_id(trace_id: str) -> str:
+    """A trace id as Jaeger stores it: lower-case hex, 32 digits; anything else is a ``UsageProblem``."""
+    text = trace_id.strip().lower()
+    if not TRACE_ID.fullmatch(text):
+        raise UsageProblem(f"not a trace id: {trace_id[:64]!r}")
+    return text.rjust(32, "0")
+
+
+def _tags(pairs: list[dict[str, Any]] | None) -> dict[str, Any]:
+    return {pair["key"]: pair.get("value") for pair in pairs or []}
+
+
+def parse_services(body: Any) -> list[str]:
+    """Service names of an ``/api/services`` answer, sorted."""
+    return sorted(body.get("data") or [])
+
+
+def parse_trace(body: Any) -> Trace:
+    """The one trace of an ``/api/traces/<id>`` answer."""
+    if not body.get("data"):
+        raise BackendError(NAME, "answer holds no trace")
+    raw = body["data"][0]
+    processes = raw.get("processes", {})
+    spans = []
+    for item in raw.get("spans", []):
+        parent = next((r["spanID"] for r in item.get("references") or [] if r.get("refType") == "CHILD_OF"), None)
+        spans.append(Span(
+            span_id=item["spanID"],
+            parent_id=parent,
+            service=processes.get(item.get("processID"), {}).get("serviceName", "unknown"),
+            operation=item.get("operationName", ""),
+            start_us=int(item["startTime"]),
+            duration_us=int(item["duration"]),
+            tags=_tags(item.get("tags")),
+            events=[{"timestamp_us": log["timestamp"], **_tags(log.get("fields"))} for log in item.get("logs") or []],
+        ))
+    spans.sort(key=lambda s: (s.start_us, s.span_id))
+    return Trace(raw["traceID"].rjust(32, "0"), spans)
+
+
+class Jaeger:
+    """A Jaeger query service at ``url``."""
+
+    name = NAME
+
+    def __init__(self, url: str, *, timeout: float):
+        check_settings(NAME, url, timeout)
+        self.url = url
+        self._http = Client(NAME, url, timeout=timeout)
+
+    def health(self) -> Health:
+        """The query API answers the list of services."""
+        return probe(self.name, self.url, lambda: f"{len(self.services())} services")
+
+    def services(self) -> list[str]:
+        """Names of the services that sent spans."""
+        return parse_services(self._http.json("GET", "/api/services"))
+
+    def trace(self, trace_id: str) -> Trace | None:
+        """The trace with ``trace_id``, or None if Jaeger has none."""
+        try:
+            return parse_trace(self._http.json("GET", f"/api/traces/{normalize_trace_id(trace_id)}"))
+        except BackendError as e:
+            if e.status == 404:
+                return None
+            raise
+
+    def close(self) -> None:
+        """Release connections."""
+        self._http.close()

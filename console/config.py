@@ -1,0 +1,110 @@
+"""The console's settings, in one place.
+
+Layers, each overriding the one before: built-in defaults, the local stack's
+``stack.json`` (its backend URLs), an optional YAML file named by ``OPSCONSOLE_CONFIG``,
+``OPSCONSOLE_*`` environment variables, and finally the dict given to ``create_app``.
+Keys are Flask-style upper case; the YAML file and the dict may use lower case.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from console.errors import ConfigError
+from deploy.local.layout import HOST, Ports, current
+
+BACKEND_KINDS = ("prometheus", "alertmanager", "elasticsearch", "jaeger")
+URL_KEYS = tuple(f"{kind.upper()}_URL" for kind in BACKEND_KINDS)
+
+DEFAULTS: dict[str, Any] = {
+    "BACKEND_TIMEOUT": 2.0,
+    "LOGS_INDEX": "logs-opsconsole-*",
+}
+
+# environment variable -> key; each is read as a string and validated like any other layer
+ENV_KEYS = {f"OPSCONSOLE_{key}": key for key in (*URL_KEYS, "SECRET_KEY", "BACKEND_TIMEOUT", "LOGS_INDEX")}
+
+
+def stack_settings(ports: Ports) -> dict[str, Any]:
+    """Backend URLs of a local stack listening on ``ports``."""
+    return {
+        "PROMETHEUS_URL": f"http://{HOST}:{ports.prometheus}",
+        "ALERTMANAGER_URL": f"http://{HOST}:{ports.alertmanager}",
+        "ELASTICSEARCH_URL": f"http://{HOST}:{ports.elasticsearch}",
+        "JAEGER_URL": f"http://{HOST}:{ports.jaeger_query}",
+    }
+
+
+def env_settings(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The settings given by ``OPSCONSOLE_*`` variables in ``environ``; empty ones are ignored."""
+    return {key: environ[name] for name, key in ENV_KEYS.items() if environ.get(name)}
+
+
+def file_settings(path: Path) -> dict[str, Any]:
+    """The settings in a YAML mapping file; a missing or malformed file is a ``ConfigError``."""
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as e:
+        raise ConfigError("OPSCONSOLE_CONFIG", f"cannot read {path}: {e.strerror}") from e
+    except yaml.YAMLError as e:
+        raise ConfigError("OPSCONSOLE_CONFIG", f"{path} is not valid YAML") from e
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError("OPSCONSOLE_CONFIG", f"{path} must hold a mapping of settings")
+    return _upper(data)
+
+
+def validate(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Checked and normalised settings: URLs http(s) without a trailing slash, timeout a positive float."""
+    checked = dict(settings)
+    for key in URL_KEYS:
+        checked[key] = _checked_url(key, settings.get(key))
+    timeout = settings.get("BACKEND_TIMEOUT")
+    try:
+        checked["BACKEND_TIMEOUT"] = float(timeout)
+    except (TypeError, ValueError) as e:
+        raise ConfigError("BACKEND_TIMEOUT", f"not a number of seconds: {timeout!r}") from e
+    if not 0 < checked["BACKEND_TIMEOUT"] <= 300:
+        raise ConfigError("BACKEND_TIMEOUT", f"must be between 0 and 300 seconds, got {timeout!r}")
+    if not checked.get("SECRET_KEY"):
+        # no secret configured: a random one per process (sessions then end on restart)
+        checked["SECRET_KEY"] = secrets.token_hex(32)
+    return checked
+
+
+def load(overrides: Mapping[str, Any] | None = None, *, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """All layers merged and validated; ``environ`` defaults to ``os.environ``."""
+    environ = os.environ if environ is None else environ
+    _, ports = current()
+    settings = {**DEFAULTS, **stack_settings(ports)}
+    if environ.get("OPSCONSOLE_CONFIG"):
+        settings.update(file_settings(Path(environ["OPSCONSOLE_CONFIG"])))
+    settings.update(env_settings(environ))
+    settings.update(_upper(overrides or {}))
+    return validate(settings)
+
+
+def _upper(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {str(key).upper(): value for key, value in data.items()}
+
+
+def _checked_url(key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(key, "missing URL")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError as e:
+        raise ConfigError(key, f"malformed URL: {e}") from e
+    if parts.scheme not in ("http", "https"):
+        raise ConfigError(key, f"URL scheme must be http or https, got {parts.scheme or 'none'!r}")
+    if not parts.hostname:
+        raise ConfigError(key, "URL has no host")
+    return value.rstrip("/")

@@ -1,0 +1,83 @@
+"""``opsconsole demo``: the whole product on one machine, in one command.
+
+Starts (or reuses) the loopback stack, the shop with three gateway replicas and one of each
+other service, a bounded background load, and the console, then prints where to look.
+Every step is idempotent, so a second ``make demo`` reuses what is already running.
+"""
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+import httpx
+
+from collectors.file_sd import write_targets
+from console.errors import StartError
+from deploy.local import process
+from deploy.local import stack as local_stack
+from deploy.local.layout import HOST, Layout, Ports, current, service_port
+
+DEMO_REPLICAS = {"gateway": 3, "catalog": 1, "orders": 1, "inventory": 1, "payments": 1}
+# The demo's background load is bounded in time like every loop we run: two hours.
+DEMO_LOAD = ("--profile", "diurnal", "--rps", "8", "--duration", "7200")
+
+
+def register_own_targets(layout: Layout, ports: Ports) -> None:
+    """Let Prometheus scrape the console and the log shipper."""
+    write_targets(
+        layout.file_sd / "opsconsole.json",
+        [
+            {"targets": [f"{HOST}:{ports.console}"], "labels": {"component": "console"}},
+            {"targets": [f"{HOST}:{ports.logship_metrics}"], "labels": {"component": "logship"}},
+        ],
+    )
+
+
+def wait_healthy(url: str, part: str, *, timeout: float = 30.0) -> None:
+    """Poll ``url`` until it answers 200, or raise ``StartError`` naming ``part``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(url, timeout=2.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise StartError(part, f"{url} did not answer 200 within {timeout:.0f} s")
+        time.sleep(0.3)
+
+
+def start_background(layout: Layout, name: str, args: tuple[str, ...]) -> bool:
+    """Start ``python -m console ARGS`` detached unless it already runs; True if started."""
+    if process.is_running(layout, name):
+        return False
+    process.start(layout, name, [sys.executable, "-m", "console", *args])
+    return True
+
+
+@click.command()
+@click.option("--no-load", is_flag=True, help="Do not start the background load.")
+def demo(no_load: bool) -> None:
+    """Start the stack, the shop with load and the console; print the URL."""
+    from sample_services.runtime import services_up
+
+    layout, ports = current()
+    local_stack.up(layout, ports, wait=True)
+    services_up(layout, ports, DEMO_REPLICAS)
+    register_own_targets(layout, ports)
+    gateway = f"http://{HOST}:{service_port(ports, 'gateway')}"
+    if not no_load:
+        start_background(layout, "loadgen", ("load", "--url", gateway, *DEMO_LOAD))
+    start_background(layout, "console", ("serve", "--port", str(ports.console)))
+    console_url = f"http://{HOST}:{ports.console}/"
+    wait_healthy(console_url + "healthz", "console")
+
+    click.echo("")
+    click.secho(f"opsconsole is running: {console_url}", bold=True)
+    click.echo(f"  shop gateway (nginx)  {gateway}")
+    click.echo(f"  Prometheus            http://{HOST}:{ports.prometheus}")
+    click.echo(f"  Alertmanager          http://{HOST}:{ports.alertmanager}")
+    click.echo(f"  Elasticsearch         http://{HOST}:{ports.elasticsearch}")
+    click.echo(f"  Jaeger query API      http://{HOST}:{ports.jaeger_query}")
+    click.echo("  stop everything with: opsconsole stack down")

@@ -1,0 +1,95 @@
+"""The one seam for outbound HTTP: timeouts, typed errors and redacted URLs live here.
+
+Every adapter under ``console/backends`` that speaks plain HTTP goes through ``Client``,
+so an unreachable peer is always ``BackendUnavailable`` and an error answer is always
+``BackendError`` with its status, and no message ever carries a password from a URL.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from console.errors import BackendError, BackendUnavailable
+
+DETAIL_LIMIT = 200
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any user and password replaced by ``***``."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit(parts._replace(netloc=f"***@{host}"))
+
+
+def error_detail(body: str) -> str:
+    """The most useful line of an error body: a JSON ``error``/``errors[].msg``/``message``, else the text."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        if isinstance(data.get("error"), str):
+            return data["error"][:DETAIL_LIMIT]
+        errors = data.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict) and "msg" in errors[0]:
+            return str(errors[0]["msg"])[:DETAIL_LIMIT]
+        if isinstance(data.get("message"), str):
+            return data["message"][:DETAIL_LIMIT]
+    return " ".join(body.split())[:DETAIL_LIMIT] or "(empty body)"
+
+
+class Client:
+    """HTTP to one backend at ``base_url``; every failure is a typed error naming ``backend``."""
+
+    def __init__(self, backend: str, base_url: str, *, timeout: float, headers: dict[str, str] | None = None):
+        self.backend = backend
+        self.base_url = base_url.rstrip("/")
+        parts = urlsplit(self.base_url)
+        auth = (parts.username or "", parts.password or "") if parts.username else None
+        if auth:
+            # httpx would send them too, but keeping them out of base_url keeps them out of its errors
+            host = parts.hostname + (f":{parts.port}" if parts.port else "")
+            self.base_url = urlunsplit(parts._replace(netloc=host))
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            auth=auth,
+            headers=headers,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 2.0)),
+            follow_redirects=False,
+        )
+
+    def request(self, method: str, path: str, *, params: Any = None, data: Any = None) -> httpx.Response:
+        """Send a request; ``BackendUnavailable`` when unreachable, ``BackendError`` on a non-2xx answer."""
+        where = f"{self.base_url}{path}"
+        try:
+            response = self._http.request(method, path, params=params, data=data)
+        except httpx.TimeoutException as e:
+            raise BackendUnavailable(self.backend, f"{where}: timed out ({type(e).__name__})") from e
+        except httpx.TransportError as e:
+            raise BackendUnavailable(self.backend, f"{where}: {e or type(e).__name__}") from e
+        if not response.is_success:
+            raise BackendError(
+                self.backend,
+                f"{where}: HTTP {response.status_code}: {error_detail(response.text)}",
+                status=response.status_code,
+            )
+        return response
+
+    def json(self, method: str, path: str, *, params: Any = None, data: Any = None) -> Any:
+        """The decoded JSON body of a successful request; a non-JSON body is a ``BackendError``."""
+        response = self.request(method, path, params=params, data=data)
+        try:
+            return response.json()
+        except ValueError as e:
+            raise BackendError(self.backend, f"{self.base_url}{path}: answer is not JSON") from e
+
+    def close(self) -> None:
+        """Release pooled connections."""
+        self._http.close()

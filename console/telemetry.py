@@ -1,0 +1,75 @@
+"""The console's own metrics at ``/metrics``: its requests and its backend probes.
+
+Each app gets its own ``CollectorRegistry`` so that tests creating many apps never
+register the same metric twice.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from flask import Flask, Response, current_app, g, request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from console.backends.base import Health
+
+EXTENSION = "opsconsole.telemetry"
+
+
+class Metrics:
+    """The console's metric families, all in one registry."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "opsconsole_http_requests", "HTTP requests served by the console.",
+            ["endpoint", "method", "status"], registry=self.registry,
+        )
+        self.duration = Histogram(
+            "opsconsole_http_request_duration_seconds", "Time to serve an HTTP request.",
+            ["endpoint", "method"], registry=self.registry,
+        )
+        self.backend_up = Gauge(
+            "opsconsole_backend_up", "1 if the last probe of the backend succeeded, else 0.",
+            ["backend"], registry=self.registry,
+        )
+        self.backend_latency = Gauge(
+            "opsconsole_backend_probe_latency_seconds", "Latency of the last successful probe of the backend.",
+            ["backend"], registry=self.registry,
+        )
+
+
+def init_app(app: Flask) -> None:
+    """Count and time every request, and serve ``/metrics``."""
+    app.extensions[EXTENSION] = Metrics()
+    app.before_request(_start_timer)
+    app.after_request(_observe)
+    app.add_url_rule("/metrics", "metrics", _exposition)
+
+
+def record_probes(results: Iterable[Health]) -> None:
+    """Remember the outcome of backend probes in the current app's metrics."""
+    metrics: Metrics = current_app.extensions[EXTENSION]
+    for health in results:
+        metrics.backend_up.labels(health.name).set(1 if health.healthy else 0)
+        if health.latency_ms is not None:
+            metrics.backend_latency.labels(health.name).set(health.latency_ms / 1000)
+
+
+def _start_timer() -> None:
+    g.telemetry_started = time.perf_counter()
+
+
+def _observe(response: Response) -> Response:
+    metrics: Metrics = current_app.extensions[EXTENSION]
+    # the endpoint name, not the path: unknown paths must not create a series each
+    endpoint = request.endpoint or "unmatched"
+    metrics.requests.labels(endpoint, request.method, str(response.status_code)).inc()
+    if "telemetry_started" in g:
+        metrics.duration.labels(endpoint, request.method).observe(time.perf_counter() - g.telemetry_started)
+    return response
+
+
+def _exposition() -> Response:
+    metrics: Metrics = current_app.extensions[EXTENSION]
+    return Response(generate_latest(metrics.registry), content_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,50 @@
+"""HTML pages. Each view renders a full page, or only its partial when htmx asks (``HX-Request``)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import Blueprint, Flask, make_response, render_template, request
+
+from console.web.api import probe_backends
+
+bp = Blueprint("pages", __name__)
+
+REFRESH_SECONDS = 5
+
+# the areas in menu order; an area shows up once its blueprint registers "<area>.index"
+NAV = (
+    ("pages.home", "Home"),
+    ("services.index", "Services"),
+    ("logs.index", "Logs"),
+    ("traces.index", "Traces"),
+    ("rules.index", "Rules"),
+    ("incidents.index", "Incidents"),
+    ("scaling.index", "Scaling"),
+)
+
+
+def init_app(app: Flask) -> None:
+    """Give every template the menu of the areas that exist."""
+    app.context_processor(lambda: {"nav_items": [(e, label) for e, label in NAV if e in app.view_functions]})
+
+
+def wants_partial() -> bool:
+    """Whether htmx made this request (it then swaps in a fragment, not a page)."""
+    return request.headers.get("HX-Request") == "true"
+
+
+@bp.get("/")
+def home():
+    """Each backend's health and latency; the table refreshes itself every few seconds."""
+    results = probe_backends()
+    context = {
+        "backends": results,
+        "down": [h for h in results if not h.healthy],
+        "refresh_seconds": REFRESH_SECONDS,
+        "checked_at": datetime.now(timezone.utc).strftime("%H:%M:%S UTC"),
+    }
+    template = "partials/backends.html" if wants_partial() else "home.html"
+    response = make_response(render_template(template, **context))
+    # one URL, two bodies: caches (and the back button) must keep them apart
+    response.vary.add("HX-Request")
+    return response

@@ -1,0 +1,1 @@
+"""The native loopback stack: install, configure, start and stop the real backends."""

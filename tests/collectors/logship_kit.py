@@ -1,0 +1,128 @@
+"""Helpers for the shipper's integration tests: write ECS lines, count what Elasticsearch holds."""
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from pathlib import Path
+
+# Two UTC days, so every run writes to two daily indices.
+DAYS = ("2025-01-01T23:59:59.000Z", "2025-01-02T00:00:01.000Z")
+
+
+def ecs_line(service: str, n: int) -> bytes:
+    """One ECS JSON log line."""
+    doc = {
+        "@timestamp": DAYS[n % 2],
+        "log.level": "info",
+        "message": f"request {n}",
+        "service.name": service,
+        "service.node.name": f"{service}-1",
+        "trace.id": f"{n:032x}",
+        "span.id": f"{n:016x}",
+        "http.response.status_code": 200,
+    }
+    return json.dumps(doc).encode() + b"\n"
+
+
+def append(path: Path, lines: list[bytes]) -> None:
+    """Append whole lines to a log file."""
+    with open(path, "ab") as f:
+        f.write(b"".join(lines))
+
+
+def shipped(es, prefix: str) -> list[tuple[str, int]]:
+    """``(log.file.path, log.offset)`` of every document under ``prefix``, after a refresh."""
+    es.indices.refresh(index=f"{prefix}-*")
+    hits = []
+    page = es.search(index=f"{prefix}-*", size=2000, sort=["_doc"], source=["log.file.path", "log.offset"], scroll="1m")
+    try:
+        while page["hits"]["hits"]:
+            hits.extend((h["_source"]["log.file.path"], h["_source"]["log.offset"]) for h in page["hits"]["hits"])
+            page = es.scroll(scroll_id=page["_scroll_id"], scroll="1m")
+    finally:
+        es.options(ignore_status=404).clear_scroll(scroll_id=page["_scroll_id"])  # 404: nothing was left open
+    return hits
+
+
+def checkpoint_offsets(checkpoint_dir: Path) -> dict[str, int]:
+    """Path → acknowledged offset, from the shipper's checkpoint file."""
+    raw = json.loads((checkpoint_dir / "checkpoints.json").read_text())
+    return {v["path"]: v["offset"] for v in raw.values()}
+
+
+def sizes(log_dir: Path) -> dict[str, int]:
+    """Path → size of every log file."""
+    return {str(p): p.stat().st_size for p in sorted(log_dir.glob("*.log"))}
+
+
+class PausableProxy:
+    """A TCP relay to the real Elasticsearch that can cut it off, to play an outage on loopback."""
+
+    def __init__(self, upstream: tuple[str, int]):
+        self.upstream = upstream
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.server.settimeout(0.1)
+        self.port = self.server.getsockname()[1]
+        self.paused = threading.Event()
+        self._closed = threading.Event()
+        self._lock = threading.Lock()
+        self._open: list[socket.socket] = []
+        self._threads = [threading.Thread(target=self._accept, daemon=True)]
+        self._threads[0].start()
+
+    def _accept(self) -> None:
+        while not self._closed.is_set():
+            try:
+                client, _ = self.server.accept()
+            except TimeoutError:
+                continue
+            if self.paused.is_set():
+                client.close()
+                continue
+            upstream = socket.create_connection(self.upstream, timeout=5)
+            with self._lock:
+                self._open += [client, upstream]
+            for src, dst in ((client, upstream), (upstream, client)):
+                t = threading.Thread(target=self._pump, args=(src, dst), daemon=True)
+                t.start()
+                self._threads.append(t)
+
+    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(1 << 16):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            self._drop(src, dst)
+
+    def _drop(self, *socks: socket.socket) -> None:
+        with self._lock:
+            for s in socks:
+                if s in self._open:
+                    self._open.remove(s)
+                    try:
+                        s.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+                    s.close()
+
+    def pause(self) -> None:
+        """Refuse new connections and cut the open ones."""
+        self.paused.set()
+        with self._lock:
+            open_now = list(self._open)
+        self._drop(*open_now)
+
+    def resume(self) -> None:
+        """Relay again."""
+        self.paused.clear()
+
+    def close(self) -> None:
+        """Stop relaying and release every socket."""
+        self._closed.set()
+        self.pause()
+        for t in self._threads:
+            t.join(timeout=5)
+        self.server.close()

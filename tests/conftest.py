@@ -1,0 +1,97 @@
+"""Suite-wide fixtures: one real loopback stack for the whole session, on ports of its own.
+
+The stack is started lazily by the first test that asks for it, in a temporary home, so a
+demo running on the default ports is never touched. Nothing is skipped when a backend is
+missing: the fixture installs and starts it, or the test errors.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from deploy.local import stack as local_stack
+from deploy.local.layout import HOST, Layout, Ports
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@dataclass(frozen=True)
+class RunningStack:
+    """The session's stack: where it lives and where each part listens."""
+
+    layout: Layout
+    ports: Ports
+
+    def url(self, port: int) -> str:
+        return f"http://{HOST}:{port}"
+
+    @property
+    def prometheus_url(self) -> str:
+        return self.url(self.ports.prometheus)
+
+    @property
+    def alertmanager_url(self) -> str:
+        return self.url(self.ports.alertmanager)
+
+    @property
+    def elasticsearch_url(self) -> str:
+        return self.url(self.ports.elasticsearch)
+
+    @property
+    def jaeger_url(self) -> str:
+        return self.url(self.ports.jaeger_query)
+
+    @property
+    def gateway_url(self) -> str:
+        return self.url(self.ports.nginx)
+
+    @property
+    def redis_url(self) -> str:
+        return f"redis://{HOST}:{self.ports.redis}/0"
+
+    def env(self) -> dict[str, str]:
+        """Environment for a subprocess (``opsconsole ...``) that must use this stack."""
+        return {**os.environ, "OPSCONSOLE_HOME": str(self.layout.home)}
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """The real stack (Prometheus, Alertmanager, Elasticsearch, Jaeger, nginx, Redis) for the session."""
+    layout = Layout(tmp_path_factory.mktemp("stack-home"))
+    ports = local_stack.free_ports()
+    try:
+        local_stack.up(layout, ports, wait=True, scrape_interval="2s")
+        yield RunningStack(layout, ports)
+    finally:
+        local_stack.purge(layout)
+
+
+@pytest.fixture(scope="session")
+def prometheus_url(stack: RunningStack) -> str:
+    return stack.prometheus_url
+
+
+@pytest.fixture(scope="session")
+def alertmanager_url(stack: RunningStack) -> str:
+    return stack.alertmanager_url
+
+
+@pytest.fixture(scope="session")
+def elasticsearch_url(stack: RunningStack) -> str:
+    return stack.elasticsearch_url
+
+
+@pytest.fixture(scope="session")
+def jaeger_url(stack: RunningStack) -> str:
+    return stack.jaeger_url
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Where tests leave screenshots and reports for a person to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

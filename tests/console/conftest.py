@@ -1,0 +1,79 @@
+"""Fixtures for the console: the app, its clients, and the suite's real backends."""
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from console import create_app
+from console.backends import close_backends
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def jaeger_otlp_traces_url(stack) -> str:
+    """Where spans go to reach the ``jaeger_url`` Jaeger (OTLP over HTTP)."""
+    return f"{stack.url(stack.ports.jaeger_otlp_http)}/v1/traces"
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A loopback port with nothing listening: connecting is refused at once."""
+    return free_port()
+
+
+@pytest.fixture
+def backend_urls(prometheus_url, alertmanager_url, elasticsearch_url, jaeger_url) -> dict[str, str]:
+    return {
+        "PROMETHEUS_URL": prometheus_url,
+        "ALERTMANAGER_URL": alertmanager_url,
+        "ELASTICSEARCH_URL": elasticsearch_url,
+        "JAEGER_URL": jaeger_url,
+    }
+
+
+@pytest.fixture
+def make_app(backend_urls):
+    """Build apps with the test settings plus any overrides; each is closed after the test."""
+    apps = []
+
+    def make(**overrides):
+        app = create_app({"TESTING": True, "BACKEND_TIMEOUT": 2, "SECRET_KEY": "test", **backend_urls, **overrides})
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        close_backends(app)
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def fixture_json():
+    """Load a canned backend answer from ``tests/fixtures``."""
+    root = Path(__file__).parent.parent / "fixtures"
+    return lambda name: json.loads((root / name).read_text())
+
+

@@ -1,0 +1,45 @@
+def test_it_shows_every_backend_up(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    for name in ("prometheus", "alertmanager", "elasticsearch", "jaeger"):
+        assert f"<td>{name}</td>" in html
+    assert html.count('class="pill pill-up"') == 4
+    assert 'role="alert"' not in html
+
+
+def test_it_refreshes_the_table_every_five_seconds_with_htmx(client):
+    html = client.get("/").get_data(as_text=True)
+    assert 'hx-get="/"' in html and 'hx-trigger="every 5s"' in html
+    assert '<script src="/static/htmx.min.js"' in html
+
+
+def test_it_shows_a_banner_for_a_backend_that_is_down(make_app, closed_port):
+    app = make_app(JAEGER_URL=f"http://127.0.0.1:{closed_port}")
+    response = app.test_client().get("/")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert html.count('role="alert"') == 1
+    assert "<strong>jaeger is down.</strong>" in html and f"127.0.0.1:{closed_port}" in html
+    assert html.count('class="pill pill-down"') == 1
+
+
+def test_it_sends_only_the_partial_to_htmx(client):
+    response = client.get("/", headers={"HX-Request": "true"})
+    assert "HX-Request" in response.headers["Vary"]
+    html = response.get_data(as_text=True)
+    assert html.lstrip().startswith("<table") and "<html" not in html
+    assert "Checked at" in html
+
+
+def test_it_links_only_areas_that_exist(client):
+    html = client.get("/").get_data(as_text=True)
+    assert 'aria-current="page">Home</a>' in html
+    for area in ("Services", "Logs", "Traces", "Rules", "Incidents", "Scaling"):
+        assert f">{area}</a>" not in html
+
+
+def test_it_serves_the_vendored_htmx(client):
+    response = client.get("/static/htmx.min.js")
+    assert response.status_code == 200 and b"htmx" in response.data[:200]
+    response.close()

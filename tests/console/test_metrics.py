@@ -1,0 +1,41 @@
+from prometheus_client.parser import text_string_to_metric_families
+
+
+def _samples(client) -> dict:
+    response = client.get("/metrics")
+    assert response.status_code == 200 and response.mimetype == "text/plain"
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(response.get_data(as_text=True))
+        for s in family.samples
+    }
+
+
+def test_it_counts_requests_by_endpoint_method_and_status(client):
+    client.get("/healthz")
+    client.get("/healthz")
+    client.get("/no/such/page")
+    samples = _samples(client)
+    ok = (("endpoint", "health.healthz"), ("method", "GET"), ("status", "200"))
+    assert samples[("opsconsole_http_requests_total", ok)] == 2
+    missing = (("endpoint", "unmatched"), ("method", "GET"), ("status", "404"))
+    assert samples[("opsconsole_http_requests_total", missing)] == 1
+    count = (("endpoint", "health.healthz"), ("method", "GET"))
+    assert samples[("opsconsole_http_request_duration_seconds_count", count)] == 2
+
+
+def test_it_exports_backend_probe_results(make_app, closed_port):
+    app = make_app(ALERTMANAGER_URL=f"http://127.0.0.1:{closed_port}")
+    client = app.test_client()
+    client.get("/api/v1/health")
+    samples = _samples(client)
+    assert samples[("opsconsole_backend_up", (("backend", "prometheus"),))] == 1
+    assert samples[("opsconsole_backend_up", (("backend", "alertmanager"),))] == 0
+    assert samples[("opsconsole_backend_probe_latency_seconds", (("backend", "prometheus"),))] > 0
+
+
+def test_it_keeps_each_apps_metrics_apart(make_app):
+    first, second = make_app(), make_app()
+    first.test_client().get("/healthz")
+    ok = (("endpoint", "health.healthz"), ("method", "GET"), ("status", "200"))
+    assert ("opsconsole_http_requests_total", ok) not in _samples(second.test_client())
