@@ -138,6 +138,9 @@ class Telemetry:
         elapsed = time.perf_counter() - g.telemetry_start
         status = response.status_code
         self.requests.labels(self.service, route, request.method, str(status)).inc()
+        # The error series exists at 0 from a route's first request on, so a rate over it has a
+        # baseline the moment errors start (a counter born at 5 would hide its first increase).
+        self.requests.labels(self.service, route, request.method, "500")
         ids = current_ids() if self.enabled else None
         exemplar = {"trace_id": ids[0]} if ids else None
         self.duration.labels(self.service, route, request.method).observe(elapsed, exemplar=exemplar)
