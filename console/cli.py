@@ -41,12 +41,13 @@ def main() -> None:
 
 def _register() -> None:
     from collectors.logship.cli import logship
+    from console.auth.cli import token, user
     from console.demo import demo
     from console.serve import serve
     from deploy.local.cli import stack
     from sample_services.cli import fault, load, services
 
-    for command in (stack, services, fault, load, logship, serve, demo):
+    for command in (stack, services, fault, load, logship, serve, demo, token, user):
         main.add_command(command)
 
 

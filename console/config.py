@@ -28,7 +28,8 @@ DEFAULTS: dict[str, Any] = {
 }
 
 # environment variable -> key; each is read as a string and validated like any other layer
-ENV_KEYS = {f"OPSCONSOLE_{key}": key for key in (*URL_KEYS, "SECRET_KEY", "BACKEND_TIMEOUT", "LOGS_INDEX")}
+ENV_KEYS = {f"OPSCONSOLE_{key}": key for key in (*URL_KEYS, "SECRET_KEY", "BACKEND_TIMEOUT", "LOGS_INDEX",
+                                                  "DATABASE_URL", "SESSION_COOKIE_SECURE")}
 
 
 def stack_settings(ports: Ports) -> dict[str, Any]:
@@ -73,6 +74,7 @@ def validate(settings: Mapping[str, Any]) -> dict[str, Any]:
         raise ConfigError("BACKEND_TIMEOUT", f"not a number of seconds: {timeout!r}") from e
     if not 0 < checked["BACKEND_TIMEOUT"] <= 300:
         raise ConfigError("BACKEND_TIMEOUT", f"must be between 0 and 300 seconds, got {timeout!r}")
+    checked["SESSION_COOKIE_SECURE"] = _checked_flag("SESSION_COOKIE_SECURE", settings.get("SESSION_COOKIE_SECURE"))
     if not checked.get("SECRET_KEY"):
         # no secret configured: a random one per process (sessions then end on restart)
         checked["SECRET_KEY"] = secrets.token_hex(32)
@@ -82,8 +84,8 @@ def validate(settings: Mapping[str, Any]) -> dict[str, Any]:
 def load(overrides: Mapping[str, Any] | None = None, *, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """All layers merged and validated; ``environ`` defaults to ``os.environ``."""
     environ = os.environ if environ is None else environ
-    _, ports = current()
-    settings = {**DEFAULTS, **stack_settings(ports)}
+    layout, ports = current()
+    settings = {**DEFAULTS, **stack_settings(ports), "DATABASE_URL": f"sqlite:///{layout.home / 'opsconsole.db'}"}
     if environ.get("OPSCONSOLE_CONFIG"):
         settings.update(file_settings(Path(environ["OPSCONSOLE_CONFIG"])))
     settings.update(env_settings(environ))
@@ -93,6 +95,17 @@ def load(overrides: Mapping[str, Any] | None = None, *, environ: Mapping[str, st
 
 def _upper(data: Mapping[str, Any]) -> dict[str, Any]:
     return {str(key).upper(): value for key, value in data.items()}
+
+
+def _checked_flag(key: str, value: Any) -> bool:
+    # from env or YAML a flag may arrive as text
+    if isinstance(value, bool) or value is None:
+        return bool(value)
+    if str(value).lower() in ("1", "true", "yes", "on"):
+        return True
+    if str(value).lower() in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(key, f"not a true/false flag: {value!r}")
 
 
 def _checked_url(key: str, value: Any) -> str:

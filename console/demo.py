@@ -20,7 +20,7 @@ from deploy.local.layout import HOST, Layout, Ports, current, service_port
 
 DEMO_REPLICAS = {"gateway": 3, "catalog": 1, "orders": 1, "inventory": 1, "payments": 1}
 # The demo's background load is bounded in time like every loop we run: two hours.
-DEMO_LOAD = ("--profile", "diurnal", "--rps", "8", "--duration", "7200")
+DEMO_LOAD = ("--profile", "steady", "--rps", "8", "--duration", "7200")
 
 
 def register_own_targets(layout: Layout, ports: Ports) -> None:
@@ -60,6 +60,7 @@ def start_background(layout: Layout, name: str, args: tuple[str, ...]) -> bool:
 @click.option("--no-load", is_flag=True, help="Do not start the background load.")
 def demo(no_load: bool) -> None:
     """Start the stack, the shop with load and the console; print the URL."""
+    from console.auth.cli import first_admin
     from sample_services.runtime import services_up
 
     layout, ports = current()
@@ -69,6 +70,8 @@ def demo(no_load: bool) -> None:
     gateway = f"http://{HOST}:{service_port(ports, 'gateway')}"
     if not no_load:
         start_background(layout, "loadgen", ("load", "--url", gateway, *DEMO_LOAD))
+    # here, not in the background console: a generated password must reach the terminal, not its log
+    first_admin()
     start_background(layout, "console", ("serve", "--port", str(ports.console)))
     console_url = f"http://{HOST}:{ports.console}/"
     wait_healthy(console_url + "healthz", "console")

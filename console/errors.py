@@ -53,3 +53,12 @@ class BackendError(OpsError):
 
 class BackendUnavailable(BackendError):
     """A backend could not be reached (connection refused, timeout, DNS)."""
+
+
+class Conflict(OpsError, ValueError):
+    """What was to be created clashes with something stored (a unique name, a prefix); carries which."""
+
+    def __init__(self, what: str, reason: str):
+        super().__init__(f"{what}: {reason}")
+        self.what = what
+        self.reason = reason

@@ -54,6 +54,7 @@ class ConsoleServer(BaseApplication):
 @click.option("--threads", type=click.IntRange(1, 32), default=4, show_default=True, help="Threads per worker.")
 def serve(host: str, port: int | None, workers: int, threads: int) -> None:
     """Run the console web app."""
+    from console.auth.cli import first_admin
     from console.config import load
 
     port = port or current()[1].console
@@ -61,6 +62,8 @@ def serve(host: str, port: int | None, workers: int, threads: int) -> None:
     # worker shares the same secret key
     settings = load()
     ensure_port_free(host, port)
+    # before the workers fork: migrates once and shows a generated admin password once
+    first_admin(settings)
     click.echo(f"opsconsole: serving on http://{host}:{port}", err=True)
     ConsoleServer(settings, {
         "bind": f"{host}:{port}",

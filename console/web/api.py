@@ -1,25 +1,52 @@
-"""The JSON API under ``/api/v1``. Errors there are always ``{error, detail}`` JSON, never HTML."""
+"""The JSON API under ``/api/v1``. Errors there are always ``{error, detail}`` JSON, never HTML.
+
+This blueprint mounts the area blueprints (tokens, users, audit, docs) and owns the error
+handlers for all of them; endpoints are declared through ``console.web.apiroutes.route``.
+"""
 from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, request
+from pydantic import BaseModel
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from console import auth
 from console.backends import Health, get_backends, probe_all
-from console.errors import BackendError, BackendUnavailable, UsageProblem
+from console.errors import BackendError, BackendUnavailable, Conflict, UsageProblem
 from console.telemetry import record_probes
+from console.web import api_audit, api_docs, api_tokens, api_users
+from console.web.apiroutes import PREFIX, ApiError, Role, current_principal, error_response, route
 
 log = logging.getLogger(__name__)
 
-PREFIX = "/api/v1"
-
 bp = Blueprint("api", __name__, url_prefix=PREFIX)
+auth.csrf.exempt(bp)
 
 
-def error_response(status: int, error: str, detail: str):
-    """The API's error envelope."""
-    return jsonify(error=error, detail=detail), status
+class BackendHealth(BaseModel):
+    """One backend's last probe."""
+
+    name: str
+    url: str
+    healthy: bool
+    latency_ms: float | None
+    detail: str
+
+
+class HealthReport(BaseModel):
+    """Every backend's reachability; ``healthy`` when all answer."""
+
+    healthy: bool
+    backends: list[BackendHealth]
+
+
+class Me(BaseModel):
+    """The caller as the console sees it."""
+
+    name: str
+    role: Role
+    via: str
 
 
 def probe_backends() -> list[Health]:
@@ -31,11 +58,30 @@ def probe_backends() -> list[Health]:
     return results
 
 
-@bp.get("/health")
+@route(bp, "GET", "/health", role="viewer", tag="system", response=HealthReport,
+       summary="Each backend's reachability and probe latency")
 def health():
     """Each backend's reachability and probe latency."""
     results = probe_backends()
-    return jsonify(healthy=all(h.healthy for h in results), backends=[h.as_dict() for h in results])
+    return HealthReport(healthy=all(h.healthy for h in results), backends=[h.as_dict() for h in results])
+
+
+@route(bp, "GET", "/me", role="viewer", tag="system", response=Me,
+       summary="Who the caller is: name, role and how they authenticated")
+def me():
+    """The calling user or token: name, role and ``via`` (session or token)."""
+    principal = current_principal()
+    return Me(name=principal.name, role=principal.role, via=principal.via)
+
+
+for area in (api_tokens.bp, api_users.bp, api_audit.bp, api_docs.bp):
+    bp.register_blueprint(area)
+
+
+@bp.errorhandler(ApiError)
+def api_error(e: ApiError):
+    """A refusal decided by the API layer: its own status and envelope."""
+    return error_response(e.status, e.error, e.detail, e.headers)
 
 
 @bp.errorhandler(BackendUnavailable)
@@ -48,6 +94,12 @@ def backend_unavailable(e: BackendUnavailable):
 def backend_error(e: BackendError):
     """A backend answered with an error: 502."""
     return error_response(502, "backend_error", str(e))
+
+
+@bp.errorhandler(Conflict)
+def conflict(e: Conflict):
+    """What was to be created already exists: 409."""
+    return error_response(409, "conflict", str(e))
 
 
 @bp.errorhandler(UsageProblem)
@@ -66,9 +118,6 @@ def http_error(e: HTTPException):
         if e.original_exception is not None:
             log.error("unhandled error on %s", request.path, exc_info=e.original_exception)
         return error_response(500, "internal", "the console failed to answer; see its log")
-    body, status = error_response(e.code or 500, (e.name or "error").lower().replace(" ", "_"), e.description or "")
     # keep headers such as Allow (405) and Retry-After (429, 503)
-    for name, value in e.get_headers():
-        if name.lower() != "content-type":
-            body.headers[name] = value
-    return body, status
+    headers = {name: value for name, value in e.get_headers() if name.lower() != "content-type"}
+    return error_response(e.code or 500, (e.name or "error").lower().replace(" ", "_"), e.description or "", headers)

@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, Flask, make_response, render_template, request
 
+from console import auth
 from console.web.api import probe_backends
 
 bp = Blueprint("pages", __name__)
@@ -20,12 +21,24 @@ NAV = (
     ("rules.index", "Rules"),
     ("incidents.index", "Incidents"),
     ("scaling.index", "Scaling"),
+    ("audit.index", "Audit"),
 )
+# areas shown in the menu only to callers holding at least this role
+NAV_ROLES = {"audit.index": "admin"}
 
 
 def init_app(app: Flask) -> None:
     """Give every template the menu of the areas that exist."""
-    app.context_processor(lambda: {"nav_items": [(e, label) for e, label in NAV if e in app.view_functions]})
+    app.context_processor(lambda: {"nav_items": [(e, label) for e, label in NAV
+                                                 if e in app.view_functions and _may_see(e)]})
+
+
+def _may_see(endpoint: str) -> bool:
+    role = NAV_ROLES.get(endpoint)
+    if role is None:
+        return True
+    principal = auth.current_principal()
+    return principal is not None and auth.role_allows(principal.role, role)
 
 
 def wants_partial() -> bool:

@@ -24,7 +24,9 @@ def stack() -> None:
 @click.option("--wait/--no-wait", default=False, help="Wait until every part is healthy.")
 @click.option("--with", "extras", multiple=True, type=click.Choice(["kubernetes"]),
               help="Also start an optional part.")
-def up(wait: bool, extras: tuple[str, ...]) -> None:
+@click.option("--jaeger-storage", type=click.Choice(["memory", "elasticsearch"]), default="memory",
+              show_default=True, help="Where Jaeger keeps traces.")
+def up(wait: bool, extras: tuple[str, ...], jaeger_storage: str) -> None:
     """Install what is missing and start every part that is not running."""
     if "kubernetes" in extras:
         raise UsageProblem("--with kubernetes is not available yet")
@@ -32,7 +34,7 @@ def up(wait: bool, extras: tuple[str, ...]) -> None:
     # Saved ports first (a second `up` finds the same stack), then the environment's overrides.
     ports = Ports.from_env(load_ports(layout))
     console = Console(stderr=True)
-    done = local_stack.up(layout, ports, wait=wait, console=console)
+    done = local_stack.up(layout, ports, wait=wait, jaeger_storage=jaeger_storage, console=console)
     for line in done or ["nothing to do: every part is running"]:
         console.print(line)
 

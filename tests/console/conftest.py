@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 from pathlib import Path
 
 import pytest
 
-from console import create_app
+from console import create_app, store
+from console.auth import create_user
 from console.backends import close_backends
 
 
@@ -41,18 +43,35 @@ def backend_urls(prometheus_url, alertmanager_url, elasticsearch_url, jaeger_url
 
 
 @pytest.fixture
-def make_app(backend_urls):
+def make_app(backend_urls, tmp_path):
     """Build apps with the test settings plus any overrides; each is closed after the test."""
     apps = []
 
     def make(**overrides):
-        app = create_app({"TESTING": True, "BACKEND_TIMEOUT": 2, "SECRET_KEY": "test", **backend_urls, **overrides})
+        app = create_app({"TESTING": True, "BACKEND_TIMEOUT": 2, "SECRET_KEY": "test", **backend_urls,
+                          "DATABASE_URL": f"sqlite:///{tmp_path / 'console.db'}", **overrides})
         apps.append(app)
         return app
 
     yield make
     for app in apps:
         close_backends(app)
+        store.get_engine(app).dispose()
+
+
+@pytest.fixture
+def logged_in():
+    """Make a test client of an app, logged in through the login form as a new user of ``role``."""
+    def log_in(app, role: str = "viewer"):
+        with app.app_context():
+            create_user(store.session(), name=f"test-{role}", password="test-password", role=role)
+        client = app.test_client()
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True))[1]
+        form = {"name": f"test-{role}", "password": "test-password", "csrf_token": token}
+        assert client.post("/login", data=form).status_code == 302
+        return client
+
+    return log_in
 
 
 @pytest.fixture

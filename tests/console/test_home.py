@@ -1,3 +1,12 @@
+import pytest
+
+
+@pytest.fixture
+def client(app, logged_in):
+    """Pages need a login: a viewer's client."""
+    return logged_in(app)
+
+
 def test_it_shows_every_backend_up(client):
     response = client.get("/")
     assert response.status_code == 200
@@ -14,9 +23,9 @@ def test_it_refreshes_the_table_every_five_seconds_with_htmx(client):
     assert '<script src="/static/htmx.min.js"' in html
 
 
-def test_it_shows_a_banner_for_a_backend_that_is_down(make_app, closed_port):
+def test_it_shows_a_banner_for_a_backend_that_is_down(make_app, logged_in, closed_port):
     app = make_app(JAEGER_URL=f"http://127.0.0.1:{closed_port}")
-    response = app.test_client().get("/")
+    response = logged_in(app).get("/")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert html.count('role="alert"') == 1

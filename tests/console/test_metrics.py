@@ -1,5 +1,7 @@
 from prometheus_client.parser import text_string_to_metric_families
 
+from console import auth, store
+
 
 def _samples(client) -> dict:
     response = client.get("/metrics")
@@ -27,7 +29,9 @@ def test_it_counts_requests_by_endpoint_method_and_status(client):
 def test_it_exports_backend_probe_results(make_app, closed_port):
     app = make_app(ALERTMANAGER_URL=f"http://127.0.0.1:{closed_port}")
     client = app.test_client()
-    client.get("/api/v1/health")
+    with app.app_context():
+        token, _ = auth.create_token(store.session(), role="viewer", name="metrics-test")
+    assert client.get("/api/v1/health", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     samples = _samples(client)
     assert samples[("opsconsole_backend_up", (("backend", "prometheus"),))] == 1
     assert samples[("opsconsole_backend_up", (("backend", "alertmanager"),))] == 0

@@ -33,26 +33,28 @@ def test_it_refuses_a_port_out_of_range(runner):
 def test_it_serves_the_app_under_gunicorn(closed_port, backend_urls, tmp_path):
     port = closed_port
     env = {**os.environ, "OPSCONSOLE_HOME": str(tmp_path), **{f"OPSCONSOLE_{k}": v for k, v in backend_urls.items()}}
+    token = subprocess.run([sys.executable, "-m", "console", "token", "create", "--role", "viewer"], env=env,
+                           capture_output=True, text=True, check=True, timeout=60).stdout.strip()
     code = "import sys; from console.serve import serve; serve(sys.argv[1:])"
     proc = subprocess.Popen([sys.executable, "-c", code, "--port", str(port), "--workers", "1", "--threads", "2"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        health = _get_when_up(f"http://127.0.0.1:{port}/api/v1/health", proc)
+        health = _get_when_up(f"http://127.0.0.1:{port}/api/v1/health", proc, token)
         assert health.status_code == 200 and health.json()["healthy"] is True
-        home = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
-        assert home.status_code == 200 and "opsconsole" in home.text
+        home = httpx.get(f"http://127.0.0.1:{port}/", timeout=5, follow_redirects=True)
+        assert home.status_code == 200 and "Log in" in home.text
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         output = proc.communicate(timeout=20)[0].decode()
     assert "gthread" in output and "GET /api/v1/health" in output
 
 
-def _get_when_up(url: str, proc: subprocess.Popen, seconds: float = 20) -> httpx.Response:
+def _get_when_up(url: str, proc: subprocess.Popen, token: str, seconds: float = 20) -> httpx.Response:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         assert proc.poll() is None, proc.stdout.read().decode()
         try:
-            return httpx.get(url, timeout=5)
+            return httpx.get(url, timeout=5, headers={"Authorization": f"Bearer {token}"})
         except httpx.TransportError:
             time.sleep(0.2)
     raise AssertionError(f"console not up on {url} within {seconds}s")

@@ -1,0 +1,34 @@
+"""The audit log: who did what to which target, when, from where, and with what result."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from console.auth.principal import Principal
+from console.store import AuditEntry, new_session, utcnow
+
+ANONYMOUS = "anonymous"
+
+
+def record_audit(*, principal: Principal | None, action: str, target: str, result: str, source: str | None,
+                 detail: dict[str, Any] | None = None) -> None:
+    """Store one audit entry, in a transaction of its own so that it stays even if the caller rolls back.
+
+    Call it after committing the action: on SQLite a second writer waits for the first.
+    Never put secrets (passwords, tokens) in ``detail``.
+    """
+    entry = AuditEntry(at=utcnow(), actor=principal.actor if principal else ANONYMOUS, action=action,
+                       target=target[:255], source=source, result=result, detail=detail)
+    with new_session() as db:
+        db.add(entry)
+        db.commit()
+
+
+def list_audit(db: Session, *, limit: int = 100, before_id: int | None = None) -> list[AuditEntry]:
+    """The newest entries first, at most ``limit``; ``before_id`` pages on from an earlier page's last id."""
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if before_id is not None:
+        query = query.where(AuditEntry.id < before_id)
+    return list(db.scalars(query))

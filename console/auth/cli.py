@@ -1,0 +1,115 @@
+"""``opsconsole token create`` and ``opsconsole user create``, and the first admin at ``serve``/``demo``."""
+from __future__ import annotations
+
+import getpass
+import os
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+import click
+from flask import Flask, current_app, has_app_context
+from flask.cli import ScriptInfo
+
+from console.errors import UsageProblem
+
+DURATION = re.compile(r"(\d+)([dhm])")
+UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``30d``, ``12h`` or ``15m`` as a timedelta; anything else is a ``UsageProblem``."""
+    match = DURATION.fullmatch(text.strip())
+    if not match or int(match[1]) == 0:
+        raise UsageProblem(f"bad duration {text!r}: use a positive number of days, hours or minutes (30d, 12h, 15m)")
+    return timedelta(**{UNITS[match[2]]: int(match[1])})
+
+
+@contextmanager
+def console_app(settings: Mapping[str, Any] | None = None) -> Iterator[Flask]:
+    """The console app in an app context: the current one, the test runner's, or else a new one."""
+    from console import create_app, store
+
+    if has_app_context():
+        yield current_app
+        return
+    info = click.get_current_context(silent=True)
+    script = info.find_object(ScriptInfo) if info else None
+    app = script.load_app() if script else create_app(dict(settings) if settings else None)
+    with app.app_context():
+        yield app
+    if not script:
+        # the engine must not outlive this command (serve forks workers after it)
+        store.get_engine(app).dispose()
+
+
+def _cli_principal():
+    from console.auth import Principal
+
+    return Principal(name=getpass.getuser(), role="admin", via="cli")
+
+
+def first_admin(settings: Mapping[str, Any] | None = None, *, environ: Mapping[str, str] = os.environ) -> None:
+    """Create the first admin if there are no users yet, and show a generated password once on stderr."""
+    from console import store
+    from console.auth import Principal, ensure_first_admin, record_audit
+    from console.auth.users import first_admin_name
+
+    with console_app(settings):
+        password = ensure_first_admin(store.session(), environ=environ)
+        name = first_admin_name(environ)
+        if password is not None:
+            record_audit(principal=Principal(name="first-run", role="admin", via="cli"), action="user.create",
+                         target=f"user:{name}", result="success", source="cli")
+            # stderr of the terminal only: the logging handlers (and their files) never see it
+            click.echo(f"opsconsole: first run: created admin {name!r} with password {password}", err=True)
+            click.echo("opsconsole: this password is shown only once; change it or keep it safe", err=True)
+
+
+@click.group()
+def token() -> None:
+    """API tokens."""
+
+
+@token.command("create")
+@click.option("--role", required=True, type=click.Choice(["viewer", "operator", "admin"]), help="What it may do.")
+@click.option("--name", default="cli", show_default=True, help="A label to recognise the token by.")
+@click.option("--expires", "expires", default=None, help="Lifetime such as 30d, 12h or 15m  [default: never]")
+def token_create(role: str, name: str, expires: str | None) -> None:
+    """Create an API token and print it once (only the token goes to stdout)."""
+    from console import store
+    from console.auth import create_token, record_audit
+
+    expires_in = parse_duration(expires) if expires is not None else None
+    with console_app():
+        clear, stored = create_token(store.session(), role=role, name=name, expires_in=expires_in)
+        record_audit(principal=_cli_principal(), action="token.create", target=f"token:{stored.prefix}",
+                     result="success", source="cli", detail={"role": role, "name": name})
+    click.echo(clear)
+
+
+@click.group()
+def user() -> None:
+    """Users of the console pages."""
+
+
+@user.command("create")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["viewer", "operator", "admin"]), help="What they may do.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+def user_create(name: str, role: str, password_stdin: bool) -> None:
+    """Create a user; the password is asked twice, or read from stdin."""
+    from console import store
+    from console.auth import create_user, record_audit
+
+    if password_stdin:
+        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
+    with console_app():
+        create_user(store.session(), name=name, password=password, role=role)
+        record_audit(principal=_cli_principal(), action="user.create", target=f"user:{name}", result="success",
+                     source="cli", detail={"role": role})
+    click.echo(f"opsconsole: created user {name} ({role})", err=True)

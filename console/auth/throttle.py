@@ -1,0 +1,38 @@
+"""Login rate limit: 5 failures for one name from one address in 5 minutes lock that pair out.
+
+Failures are counted from the audit log rather than in memory, so every gunicorn worker
+sees the same count and a restart does not reset it, at no cost of a table of its own.
+"""
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from console.store import AuditEntry
+
+MAX_FAILURES = 5
+WINDOW = timedelta(minutes=5)
+LOGIN = "login"
+FAILURE = "failure"
+
+
+def login_target(name: str) -> str:
+    """The audit target of a login attempt for ``name``."""
+    return f"user:{name}"
+
+
+def login_retry_after(db: Session, *, name: str, source: str | None, now: datetime) -> int | None:
+    """Seconds until ``name`` may try again from ``source``, or None if it may try now."""
+    failures = list(db.scalars(
+        select(AuditEntry.at)
+        .where(AuditEntry.action == LOGIN, AuditEntry.target == login_target(name)[:255],
+               AuditEntry.source == source, AuditEntry.result == FAILURE, AuditEntry.at > now - WINDOW)
+        .order_by(AuditEntry.at)
+    ))
+    if len(failures) < MAX_FAILURES:
+        return None
+    # the pair is free again once the oldest of the last MAX_FAILURES leaves the window
+    return max(1, math.ceil((failures[-MAX_FAILURES] + WINDOW - now).total_seconds()))

@@ -1,0 +1,77 @@
+from datetime import timedelta
+
+import pytest
+
+from console import store
+from console.auth import list_audit, list_tokens, list_users
+from console.auth.cli import parse_duration
+from console.auth.passwords import verify_password
+from console.auth.tokens import principal_for_token
+from console.cli import main
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def test_it_prints_only_the_token_on_stdout(app, runner):
+    result = runner.invoke(main, ["token", "create", "--role", "operator", "--name", "deploys", "--expires", "30d"])
+    assert result.exit_code == 0, result.output
+    clear = result.stdout.strip()
+    assert result.stdout == clear + "\n" and clear.startswith("osc_")
+    with app.app_context():
+        db = store.session()
+        assert principal_for_token(db, clear).role == "operator"
+        (token,) = list_tokens(db)
+        assert token.expires_at - token.created_at == timedelta(days=30)
+        assert list_audit(db)[0].action == "token.create"
+
+
+def test_it_refuses_a_bad_duration_in_one_line(runner):
+    result = runner.invoke(main, ["token", "create", "--role", "viewer", "--expires", "soon"])
+    assert result.exit_code == 2
+    assert result.stderr.strip().count("\n") == 0 and "bad duration 'soon'" in result.stderr
+    assert result.stdout == ""
+
+
+def test_it_refuses_an_unknown_role(runner):
+    result = runner.invoke(main, ["token", "create", "--role", "root"])
+    assert result.exit_code == 2 and "root" in result.stderr
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("30d", timedelta(days=30)), ("12h", timedelta(hours=12)), ("15m", timedelta(minutes=15)),
+])
+def test_it_parses_durations(text, expected):
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize("text", ["0d", "30", "d", "1w", "-1d", "1.5h", ""])
+def test_it_refuses_bad_durations(text):
+    with pytest.raises(ValueError, match="bad duration"):
+        parse_duration(text)
+
+
+def test_it_creates_a_user_from_a_prompt_with_confirmation(app, runner):
+    result = runner.invoke(main, ["user", "create", "bob", "--role", "operator"],
+                           input="bob-pass-1234\nbob-pass-1234\n")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        (bob,) = list_users(store.session())
+        assert (bob.name, bob.role) == ("bob", "operator") and verify_password(bob.password_hash, "bob-pass-1234")
+
+
+def test_it_creates_a_user_from_stdin(app, runner):
+    result = runner.invoke(main, ["user", "create", "charlie", "--role", "viewer", "--password-stdin"],
+                           input="charlie-pass-1234\n")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert [u.name for u in list_users(store.session())] == ["charlie"]
+        assert list_audit(store.session())[0].target == "user:charlie"
+
+
+def test_it_refuses_a_taken_user_name(runner, cast):
+    result = runner.invoke(main, ["user", "create", "alice", "--role", "viewer", "--password-stdin"],
+                           input="another-pass-1234\n")
+    assert result.exit_code == 1 and "user alice: already exists" in result.stderr

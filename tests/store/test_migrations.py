@@ -1,0 +1,35 @@
+import subprocess
+import sys
+
+from sqlalchemy import inspect
+
+from console import store
+from console.store import migrate
+
+
+def test_it_migrates_to_head_at_start(app):
+    engine = store.get_engine(app)
+    assert migrate.current_revision(engine) == migrate.head()
+    assert {"users", "api_tokens", "audit_log"} <= set(inspect(engine).get_table_names())
+
+
+def test_it_is_a_no_op_to_upgrade_twice(app, db):
+    from console import auth
+
+    auth.create_user(db, name="alice", password="alice-password", role="admin")
+    engine = store.get_engine(app)
+    migrate.upgrade(engine)
+    migrate.upgrade(engine)
+    assert migrate.current_revision(engine) == migrate.head()
+    assert [u.name for u in auth.list_users(db)] == ["alice"]
+
+
+def test_it_migrates_once_when_workers_start_together(database_url):
+    # what gunicorn does: several processes build the app at the same moment on an empty database
+    code = ("import sys; from console.store import create_store_engine, migrate; "
+            "e = create_store_engine(sys.argv[1]); migrate.upgrade(e); print(migrate.current_revision(e))")
+    workers = [subprocess.Popen([sys.executable, "-c", code, database_url], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    outcomes = [worker.communicate(timeout=120) for worker in workers]
+    assert [w.returncode for w in workers] == [0, 0, 0], [err for _, err in outcomes]
+    assert {out.strip() for out, _ in outcomes} == {migrate.head()}

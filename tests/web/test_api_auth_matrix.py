@@ -1,0 +1,88 @@
+"""The auth matrix, generated from the route table: every endpoint against every kind of caller."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from console import auth, store
+from console.web import api  # noqa: F401 - importing the API declares every endpoint in TABLE
+from console.web.apiroutes import PREFIX, TABLE, Route
+
+REFUSED = ("none", "wrong", "expired", "revoked")
+CALLERS = (*REFUSED, *auth.ROLES)
+
+
+def expected(route: Route, caller: str) -> str:
+    """What the route's declaration says this caller gets: 401, 403, or "pass" (auth let it through)."""
+    if route.public:
+        return "pass"
+    if caller in REFUSED:
+        return "401"
+    return "pass" if auth.role_allows(caller, route.role) else "403"
+
+
+def undeclared(app) -> list[str]:
+    """Every ``METHOD /api/v1/...`` the app serves that has no entry in the route table."""
+    declared = {(r.method, r.path) for r in TABLE}
+    return sorted(f"{method} {rule.rule}" for rule in app.url_map.iter_rules() if rule.rule.startswith(PREFIX)
+                  for method in rule.methods - {"HEAD", "OPTIONS"} if (method, rule.rule) not in declared)
+
+
+def call(client, app, creds, route: Route, caller: str):
+    headers = {}
+    if caller in auth.ROLES:
+        headers = creds.header(caller)
+    elif caller != "none":
+        headers = {"Authorization": f"Bearer {getattr(creds, caller)}"}
+    body = route.body.model_json_schema()["examples"][0] if route.body else None
+    return client.open(_path(app, route), method=route.method, headers=headers, json=body)
+
+
+def _path(app, route: Route) -> str:
+    def value(match: re.Match) -> str:
+        # a fresh token for each call, so that revoking it can succeed
+        with app.app_context():
+            _, token = auth.create_token(store.session(), role="viewer", name="matrix victim")
+        return str(token.id)
+
+    return re.sub(r"<int:token_id>", value, route.path)
+
+
+@pytest.mark.parametrize("route", TABLE, ids=lambda r: f"{r.method} {r.path}")
+def test_it_gives_each_caller_what_the_declared_role_says(app, client, creds, route):
+    observed, statuses = {}, {}
+    for caller in CALLERS:
+        response = call(client, app, creds, route, caller)
+        statuses[caller] = response.status_code
+        if response.status_code in (401, 403):
+            observed[caller] = str(response.status_code)
+            assert response.json["error"] and response.json["detail"]
+            if response.status_code == 401:
+                assert response.headers["WWW-Authenticate"].startswith("Bearer")
+        else:
+            assert response.status_code < 500, response.get_data(as_text=True)
+            observed[caller] = "pass"
+    assert observed == {caller: expected(route, caller) for caller in CALLERS}, statuses
+    # passing auth is not enough: the example request must succeed for somebody
+    assert any(200 <= status < 300 for status in statuses.values()), statuses
+
+
+def test_it_declares_a_role_for_every_api_rule(app):
+    assert undeclared(app) == []
+
+
+def test_it_notices_an_api_rule_without_a_declared_role(app):
+    app.add_url_rule(f"{PREFIX}/sneaky", "sneaky", lambda: "no role checked here", methods=["POST"])
+    assert undeclared(app) == [f"POST {PREFIX}/sneaky"]
+
+
+def test_it_refuses_to_declare_an_endpoint_without_a_role():
+    from flask import Blueprint
+
+    from console.web.apiroutes import route
+
+    with pytest.raises(ValueError, match="exactly one of role"):
+        route(Blueprint("x", __name__), "GET", "/x", summary="no role")
+    with pytest.raises(ValueError, match="unknown role"):
+        route(Blueprint("x", __name__), "GET", "/x", summary="bad role", role="root")
