@@ -9,7 +9,7 @@ from flask import Flask
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The console app: settings from every layer (``config`` last), backends, telemetry and the views."""
     # imported here so that `import console.errors` (every CLI command) stays light
-    from console import auth, backends, store, telemetry
+    from console import auth, backends, ecslog, store, telemetry, tracing
     from console import config as settings
     from console.web import api, audit, health, pages
 
@@ -18,6 +18,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     backends.init_app(app)
     telemetry.init_app(app)
+    tracing.init_app(app)
+    ecslog.init_app(app)
     health.init_app(app)
     store.init_app(app)
     auth.init_app(app)

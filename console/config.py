@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from console.errors import ConfigError
-from deploy.local.layout import HOST, Ports, current
+from deploy.local.layout import HOST, Layout, Ports, current
 
 BACKEND_KINDS = ("prometheus", "alertmanager", "elasticsearch", "jaeger")
 URL_KEYS = tuple(f"{kind.upper()}_URL" for kind in BACKEND_KINDS)
@@ -29,7 +29,8 @@ DEFAULTS: dict[str, Any] = {
 
 # environment variable -> key; each is read as a string and validated like any other layer
 ENV_KEYS = {f"OPSCONSOLE_{key}": key for key in (*URL_KEYS, "SECRET_KEY", "BACKEND_TIMEOUT", "LOGS_INDEX",
-                                                  "DATABASE_URL", "SESSION_COOKIE_SECURE")}
+                                                  "DATABASE_URL", "SESSION_COOKIE_SECURE", "LOG_FILE",
+                                                  "OTLP_ENDPOINT")}
 
 
 def stack_settings(ports: Ports) -> dict[str, Any]:
@@ -39,6 +40,15 @@ def stack_settings(ports: Ports) -> dict[str, Any]:
         "ALERTMANAGER_URL": f"http://{HOST}:{ports.alertmanager}",
         "ELASTICSEARCH_URL": f"http://{HOST}:{ports.elasticsearch}",
         "JAEGER_URL": f"http://{HOST}:{ports.jaeger_query}",
+    }
+
+
+def own_telemetry_settings(layout: Layout, ports: Ports) -> dict[str, Any]:
+    """Where a console serving the local stack sends its own spans and ECS log lines."""
+    return {
+        "OTLP_ENDPOINT": f"http://{HOST}:{ports.jaeger_otlp_http}",
+        # the directory the log shipper tails, so the console's lines reach Elasticsearch
+        "LOG_FILE": str(layout.service_logs / "console.log"),
     }
 
 
@@ -81,11 +91,13 @@ def validate(settings: Mapping[str, Any]) -> dict[str, Any]:
     return checked
 
 
-def load(overrides: Mapping[str, Any] | None = None, *, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """All layers merged and validated; ``environ`` defaults to ``os.environ``."""
+def load(overrides: Mapping[str, Any] | None = None, *, environ: Mapping[str, str] | None = None,
+         base: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """All layers merged and validated; ``base`` sits just above the stack's, ``environ`` defaults to ``os.environ``."""
     environ = os.environ if environ is None else environ
     layout, ports = current()
-    settings = {**DEFAULTS, **stack_settings(ports), "DATABASE_URL": f"sqlite:///{layout.home / 'opsconsole.db'}"}
+    settings = {**DEFAULTS, **stack_settings(ports), "DATABASE_URL": f"sqlite:///{layout.home / 'opsconsole.db'}",
+                **(base or {})}
     if environ.get("OPSCONSOLE_CONFIG"):
         settings.update(file_settings(Path(environ["OPSCONSOLE_CONFIG"])))
     settings.update(env_settings(environ))

@@ -11,7 +11,10 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+from opentelemetry import propagate
+from opentelemetry.trace import SpanKind, Status, StatusCode
 
+from console import tracing
 from console.errors import BackendError, BackendUnavailable
 
 DETAIL_LIMIT = 200
@@ -68,8 +71,25 @@ class Client:
     def request(self, method: str, path: str, *, params: Any = None, data: Any = None) -> httpx.Response:
         """Send a request; ``BackendUnavailable`` when unreachable, ``BackendError`` on a non-2xx answer."""
         where = f"{self.base_url}{path}"
+        tracer = tracing.tracer()
+        if tracer is None:
+            return self._send(where, method, path, params, data, None)
+        with tracer.start_as_current_span(f"{self.backend} {method}", kind=SpanKind.CLIENT,
+                                          attributes={"peer.service": self.backend, "url.path": path}) as span:
+            headers: dict[str, str] = {}
+            propagate.inject(headers)
+            try:
+                response = self._send(where, method, path, params, data, headers)
+            except BackendError as e:
+                span.set_status(Status(StatusCode.ERROR, e.detail[:DETAIL_LIMIT]))
+                raise
+            span.set_attribute("http.response.status_code", response.status_code)
+            return response
+
+    def _send(self, where: str, method: str, path: str, params: Any, data: Any,
+              headers: dict[str, str] | None) -> httpx.Response:
         try:
-            response = self._http.request(method, path, params=params, data=data)
+            response = self._http.request(method, path, params=params, data=data, headers=headers)
         except httpx.TimeoutException as e:
             raise BackendUnavailable(self.backend, f"{where}: timed out ({type(e).__name__})") from e
         except httpx.TransportError as e:

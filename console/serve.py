@@ -55,12 +55,14 @@ class ConsoleServer(BaseApplication):
 def serve(host: str, port: int | None, workers: int, threads: int) -> None:
     """Run the console web app."""
     from console.auth.cli import first_admin
-    from console.config import load
+    from console.config import load, own_telemetry_settings
 
-    port = port or current()[1].console
     # resolved once here: a bad setting fails before any worker starts, and every
     # worker shares the same secret key
-    settings = load()
+    layout, ports = current()
+    # Serving the local stack: trace and log like the shop does, unless told otherwise.
+    settings = load(base=own_telemetry_settings(layout, ports) if layout.state_file.exists() else None)
+    port = port or ports.console
     ensure_port_free(host, port)
     # before the workers fork: migrates once and shows a generated admin password once
     first_admin(settings)

@@ -1,7 +1,8 @@
 """The console's own metrics at ``/metrics``: its requests and its backend probes.
 
-Each app gets its own ``CollectorRegistry`` so that tests creating many apps never
-register the same metric twice.
+Requests use the shop's metric names with ``service="opsconsole"``, so the console shows
+in its own dashboards like any other service. Each app gets its own ``CollectorRegistry``
+so that tests creating many apps never register the same metric twice.
 """
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ import time
 from collections.abc import Iterable
 
 from flask import Flask, Response, current_app, g, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.exposition import choose_encoder
 
 from console.backends.base import Health
+from console.tracing import SERVICE_NAME, current_ids
 
 EXTENSION = "opsconsole.telemetry"
 
@@ -22,12 +25,12 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
-            "opsconsole_http_requests", "HTTP requests served by the console.",
-            ["endpoint", "method", "status"], registry=self.registry,
+            "http_requests", "HTTP requests served.",
+            ["service", "route", "method", "status"], registry=self.registry,
         )
         self.duration = Histogram(
-            "opsconsole_http_request_duration_seconds", "Time to serve an HTTP request.",
-            ["endpoint", "method"], registry=self.registry,
+            "http_request_duration_seconds", "Time to serve an HTTP request.",
+            ["service", "route", "method"], registry=self.registry,
         )
         self.backend_up = Gauge(
             "opsconsole_backend_up", "1 if the last probe of the backend succeeded, else 0.",
@@ -62,14 +65,18 @@ def _start_timer() -> None:
 
 def _observe(response: Response) -> Response:
     metrics: Metrics = current_app.extensions[EXTENSION]
-    # the endpoint name, not the path: unknown paths must not create a series each
-    endpoint = request.endpoint or "unmatched"
-    metrics.requests.labels(endpoint, request.method, str(response.status_code)).inc()
+    # the route pattern, not the path: unknown paths must not create a series each
+    route = request.url_rule.rule if request.url_rule else "unmatched"
+    metrics.requests.labels(SERVICE_NAME, route, request.method, str(response.status_code)).inc()
     if "telemetry_started" in g:
-        metrics.duration.labels(endpoint, request.method).observe(time.perf_counter() - g.telemetry_started)
+        ids = current_ids()
+        metrics.duration.labels(SERVICE_NAME, route, request.method).observe(
+            time.perf_counter() - g.telemetry_started, exemplar={"trace_id": ids[0]} if ids else None)
     return response
 
 
 def _exposition() -> Response:
     metrics: Metrics = current_app.extensions[EXTENSION]
-    return Response(generate_latest(metrics.registry), content_type=CONTENT_TYPE_LATEST)
+    # OpenMetrics when Prometheus asks for it: only that format carries the exemplars.
+    encoder, content_type = choose_encoder(request.headers.get("Accept", ""))
+    return Response(encoder(metrics.registry), content_type=content_type)

@@ -13,17 +13,17 @@ def _samples(client) -> dict:
     }
 
 
-def test_it_counts_requests_by_endpoint_method_and_status(client):
+def test_it_counts_requests_by_route_method_and_status_like_the_shop(client):
     client.get("/healthz")
     client.get("/healthz")
     client.get("/no/such/page")
     samples = _samples(client)
-    ok = (("endpoint", "health.healthz"), ("method", "GET"), ("status", "200"))
-    assert samples[("opsconsole_http_requests_total", ok)] == 2
-    missing = (("endpoint", "unmatched"), ("method", "GET"), ("status", "404"))
-    assert samples[("opsconsole_http_requests_total", missing)] == 1
-    count = (("endpoint", "health.healthz"), ("method", "GET"))
-    assert samples[("opsconsole_http_request_duration_seconds_count", count)] == 2
+    ok = (("method", "GET"), ("route", "/healthz"), ("service", "opsconsole"), ("status", "200"))
+    assert samples[("http_requests_total", ok)] == 2
+    missing = (("method", "GET"), ("route", "unmatched"), ("service", "opsconsole"), ("status", "404"))
+    assert samples[("http_requests_total", missing)] == 1
+    count = (("method", "GET"), ("route", "/healthz"), ("service", "opsconsole"))
+    assert samples[("http_request_duration_seconds_count", count)] == 2
 
 
 def test_it_exports_backend_probe_results(make_app, closed_port):
@@ -41,5 +41,5 @@ def test_it_exports_backend_probe_results(make_app, closed_port):
 def test_it_keeps_each_apps_metrics_apart(make_app):
     first, second = make_app(), make_app()
     first.test_client().get("/healthz")
-    ok = (("endpoint", "health.healthz"), ("method", "GET"), ("status", "200"))
-    assert ("opsconsole_http_requests_total", ok) not in _samples(second.test_client())
+    ok = (("method", "GET"), ("route", "/healthz"), ("service", "opsconsole"), ("status", "200"))
+    assert ("http_requests_total", ok) not in _samples(second.test_client())
