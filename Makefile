@@ -5,7 +5,7 @@ OPSCONSOLE := $(PYTHON) -m console
 PY_STAMP := .opsconsole/.pip-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PYTEST_ARGS ?=
 
-.PHONY: install demo test bench down clean
+.PHONY: install browser demo test bench down clean
 
 install: $(PY_STAMP)
 	$(OPSCONSOLE) stack install
@@ -17,8 +17,13 @@ $(PY_STAMP): pyproject.toml
 demo: install
 	$(OPSCONSOLE) demo
 
-test: install
+test: install browser
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+# The browser tests drive Debian's Chromium (never a downloaded browser build).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core; }
 
 bench: install
 	$(PYTHON) -m bench
