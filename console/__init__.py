@@ -9,9 +9,9 @@ from flask import Flask
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The console app: settings from every layer (``config`` last), backends, telemetry and the views."""
     # imported here so that `import console.errors` (every CLI command) stays light
-    from console import auth, backends, ecslog, store, telemetry, tracing
+    from console import auth, backends, ecslog, rules, scaling, store, telemetry, tracing
     from console import config as settings
-    from console.web import api, audit, health, pages
+    from console.web import api, audit, dashboard, health, logs, pages, services, traces
 
     app = Flask(__name__, static_folder="web/static", template_folder="web/templates")
     app.config.from_mapping(settings.load(config))
@@ -23,10 +23,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     health.init_app(app)
     store.init_app(app)
     auth.init_app(app)
+    scaling.init_app(app)
     pages.init_app(app)
+    rules.init_app(app)
 
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(audit.bp)
+    for area in (dashboard.bp, services.bp, traces.bp, logs.bp):
+        app.register_blueprint(area)
     return app

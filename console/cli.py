@@ -43,11 +43,13 @@ def _register() -> None:
     from collectors.logship.cli import logship
     from console.auth.cli import token, user
     from console.demo import demo
+    from console.rules.cli import rules
+    from console.scaling.cli import scale
     from console.serve import serve
     from deploy.local.cli import stack
     from sample_services.cli import fault, load, services
 
-    for command in (stack, services, fault, load, logship, serve, demo, token, user):
+    for command in (stack, services, fault, load, logship, serve, demo, token, user, rules, scale):
         main.add_command(command)
 
 

@@ -25,12 +25,14 @@ URL_KEYS = tuple(f"{kind.upper()}_URL" for kind in BACKEND_KINDS)
 DEFAULTS: dict[str, Any] = {
     "BACKEND_TIMEOUT": 2.0,
     "LOGS_INDEX": "logs-opsconsole-*",
+    # where rule files go; empty: the directory of Prometheus' own rule_files glob
+    "RULES_DIR": "",
 }
 
 # environment variable -> key; each is read as a string and validated like any other layer
 ENV_KEYS = {f"OPSCONSOLE_{key}": key for key in (*URL_KEYS, "SECRET_KEY", "BACKEND_TIMEOUT", "LOGS_INDEX",
                                                   "DATABASE_URL", "SESSION_COOKIE_SECURE", "LOG_FILE",
-                                                  "OTLP_ENDPOINT")}
+                                                  "OTLP_ENDPOINT", "RULES_DIR")}
 
 
 def stack_settings(ports: Ports) -> dict[str, Any]:

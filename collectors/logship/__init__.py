@@ -1,6 +1,8 @@
-"""The log shipper: tail → parse → enrich → batch → sink, with checkpoints between.
+"""The log shipper: tail → (multiline) → parse → enrich → batch → sink, with checkpoints between.
 
-Each stage is a small module; ``shipper.Shipper`` wires them. Entry points:
+Each stage is a small module (``tail``, ``multiline``, ``parse``, ``enrich``, ``batch``,
+``sink``, with ``retry``, ``checkpoint`` and ``deadletter`` beside); ``shipper.Shipper``
+wires them. Entry points:
 ``python -m collectors.logship --config FILE`` and ``opsconsole logship``.
 """
 from collectors.logship.config import Config, load_config, write_demo_config

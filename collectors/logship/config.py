@@ -24,6 +24,25 @@ class BatchConfig(BaseModel):
     max_age_seconds: float = Field(1.0, gt=0)
 
 
+class MultilineConfig(BaseModel):
+    """Joining stack traces: lines matching ``pattern`` (or not, with ``negate``) continue the event before."""
+
+    model_config = _STRICT
+    pattern: str
+    negate: bool = False
+    max_lines: int = Field(500, gt=0)
+    flush_seconds: float = Field(1.0, gt=0)
+
+    @field_validator("pattern")
+    @classmethod
+    def _regex(cls, value: str) -> str:
+        try:
+            re.compile(value.encode())
+        except re.error as e:
+            raise ValueError(f"not a regular expression: {e}") from e
+        return value
+
+
 class ElasticsearchConfig(BaseModel):
     """Where the logs go."""
 
@@ -74,7 +93,11 @@ class Config(BaseModel):
     dead_letter_path: Path
     batch: BatchConfig = BatchConfig()
     max_in_flight_bytes: int = Field(32 << 20, gt=0)
+    max_line_bytes: int = Field(1 << 20, ge=1024)  # a longer line is cut to this and tagged, never split
+    multiline: MultilineConfig | None = None
     poll_interval_seconds: float = Field(0.5, gt=0)
+    # A file renamed away is read to its end, then kept open this long for a writer that has not reopened yet.
+    close_inactive_seconds: float = Field(5.0, ge=0)
     metrics: MetricsConfig = MetricsConfig()
 
     @field_validator("index_prefix")

@@ -13,12 +13,14 @@ class Metrics:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.lines_read = Counter("logship_lines_read_total", "Complete lines read from files.", registry=r)
-        self.lines_shipped = Counter("logship_lines_shipped_total", "Lines acknowledged by Elasticsearch.", registry=r)
+        self.lines_shipped = Counter("logship_lines_shipped_total", "Events (lines, or joined multi-line events) acknowledged by Elasticsearch.", registry=r)
         self.lines_malformed = Counter("logship_lines_malformed_total", "Lines that were not JSON objects, kept as text.", registry=r)
-        self.lines_dead_lettered = Counter("logship_lines_dead_lettered_total", "Lines Elasticsearch refused for good, written to the dead-letter file.", registry=r)
+        self.lines_dead_lettered = Counter("logship_lines_dead_lettered_total", "Events Elasticsearch refused for good, written to the dead-letter file.", registry=r)
+        self.lines_retried = Counter("logship_lines_retried_total", "Events sent again after a retryable failure (429, 5xx, timeout, connection).", registry=r)
         self.bulk_retries = Counter("logship_bulk_retries_total", "Bulk requests sent again after a retryable failure.", registry=r)
         self.bytes_behind = Gauge("logship_bytes_behind", "Bytes of a file not yet acknowledged by Elasticsearch.", ["file"], registry=r)
-        self.batch_seconds = Histogram("logship_batch_seconds", "Time to ship one batch, retries included.", registry=r)
+        self.batch_latency = Histogram("logship_batch_latency_seconds", "Time to ship one batch, retries included.",
+                                       buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120), registry=r)
         self._server = None
         self._thread = None
 

@@ -1,10 +1,8 @@
 """Pure routing of a document: its deterministic ``_id`` and its daily index."""
 from __future__ import annotations
 
+import functools
 import hashlib
-import json
-from dataclasses import dataclass
-from functools import cached_property
 from datetime import datetime, timezone
 
 from collectors.logship.tail import FileIdentity
@@ -12,23 +10,27 @@ from collectors.logship.tail import FileIdentity
 __all__ = ["Record", "document_id", "index_name"]
 
 
-@dataclass(frozen=True)
 class Record:
-    """One encoded document ready for ``_bulk``: where it goes and which bytes of which file it covers."""
+    """One document ready for ``_bulk``: where it goes and which bytes of which file it covers.
 
-    identity: FileIdentity
-    path: str
-    offset: int
-    end: int
-    index: str
-    doc_id: str
-    source: bytes  # the JSON document, no trailing newline
+    Kept as its two encoded bulk lines only (no separate copy of the document), in slots:
+    the in-flight queue holds tens of thousands of these.
+    """
 
-    @cached_property
-    def bulk_lines(self) -> bytes:
-        """The two NDJSON lines of this record in a ``_bulk`` body."""
-        action = json.dumps({"create": {"_index": self.index, "_id": self.doc_id}}, separators=(",", ":"))
-        return action.encode() + b"\n" + self.source + b"\n"
+    __slots__ = ("identity", "path", "offset", "end", "index", "doc_id", "bulk_lines")
+
+    def __init__(self, identity: FileIdentity, path: str, offset: int, end: int, index: str, doc_id: str, source: bytes):
+        self.identity, self.path, self.offset, self.end, self.index, self.doc_id = identity, path, offset, end, index, doc_id
+        # Index names and ids are plain lowercase/hex text: nothing in them needs JSON escaping.
+        self.bulk_lines = b'{"create":{"_index":"%s","_id":"%s"}}\n%s\n' % (index.encode(), doc_id.encode(), source)
+
+    def __repr__(self) -> str:
+        return f"Record({self.path!r}, offset={self.offset}, _id={self.doc_id})"
+
+    @property
+    def source(self) -> bytes:
+        """The JSON document, no trailing newline."""
+        return self.bulk_lines[self.bulk_lines.index(b"\n") + 1 : -1]
 
     @property
     def size(self) -> int:
@@ -43,8 +45,21 @@ def document_id(identity: FileIdentity, offset: int) -> str:
 
 def index_name(prefix: str, timestamp: object, fallback: datetime) -> str:
     """``<prefix>-YYYY.MM.DD`` of the document's ``@timestamp`` in UTC, else of ``fallback``."""
+    if isinstance(timestamp, str) and len(timestamp) > 10 and timestamp[10] == "T" and timestamp[-1] == "Z":
+        # The common case, an ECS UTC timestamp: its first ten characters are the day.
+        day = _utc_day(timestamp[:10])
+        if day is not None:
+            return f"{prefix}-{day}"
     moment = _parse_timestamp(timestamp) or fallback
     return f"{prefix}-{moment.astimezone(timezone.utc):%Y.%m.%d}"
+
+
+@functools.lru_cache(maxsize=64)
+def _utc_day(date: str) -> str | None:
+    try:
+        return f"{datetime.strptime(date, '%Y-%m-%d'):%Y.%m.%d}"
+    except ValueError:
+        return None
 
 
 def _parse_timestamp(value: object) -> datetime | None:

@@ -1,23 +1,19 @@
-"""The pipeline: tail → parse → enrich → batch → sink → checkpoint, in two threads.
+"""The pipeline: tail → (join multi-line events) → parse → enrich → batch → sink → checkpoint, in two threads.
 
-The reader thread tails, parses, enriches and batches; the sender thread ships batches in
-order and moves the checkpoints. Between them sits a queue bounded in bytes: while the sink
-cannot ship, the queue fills and the reader stops reading (backpressure), so no line is
-ever dropped; unread lines simply stay in their files.
+The reader thread tails, joins, parses, enriches and batches; the sender thread ships
+batches in order and moves the checkpoints. Between them sits a queue bounded in bytes:
+while the sink cannot ship, the queue fills and the reader stops reading (backpressure), so
+no line is ever dropped; unread lines simply stay in their files.
 """
 from __future__ import annotations
 
 import json
 import logging
-import random
 import socket
 import threading
 import time
 from collections import deque
 from datetime import datetime, timezone
-
-from elastic_transport import ConnectionError as TransportConnectionError
-from elastic_transport import ConnectionTimeout
 
 from collectors.logship.batch import Batch
 from collectors.logship.checkpoint import Checkpoints
@@ -25,28 +21,19 @@ from collectors.logship.config import Config
 from collectors.logship.deadletter import DeadLetters
 from collectors.logship.enrich import enrich
 from collectors.logship.metrics import Metrics
-from collectors.logship.parse import parse_line
+from collectors.logship.multiline import Joiner, MultilineRule
+from collectors.logship.parse import format_timestamp, parse_line
 from collectors.logship.record import Record, document_id, index_name
+from collectors.logship.retry import Abandoned, Retry
 from collectors.logship.sink import ElasticsearchSink
 from collectors.logship.tail import Line, Tailer
 from collectors.logship.template import install_template
-from console.errors import BackendUnavailable
 
-__all__ = ["Shipper", "backoff"]
+__all__ = ["Shipper"]
 
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 10.0  # after a stop, how long unsent batches may still retry
-
-
-def backoff(attempt: int, *, base: float = 0.1, cap: float = 10.0, rng: random.Random | None = None) -> float:
-    """Seconds to wait before retry number ``attempt`` (1-based): exponential, capped, with jitter."""
-    delay = min(cap, base * 2 ** (attempt - 1))
-    return delay * (0.5 + 0.5 * (rng or random).random())
-
-
-class _Abandoned(Exception):
-    """Stopping while Elasticsearch is unreachable: the unsent lines are read again next start."""
 
 
 class Shipper:
@@ -56,10 +43,13 @@ class Shipper:
         self.config = config
         self.host = host or socket.gethostname()
         self.metrics = metrics or Metrics()
-        self.retry_limit = retry_limit  # None: retry until stopped
+        self.retry = Retry(target=config.elasticsearch.url, limit=retry_limit, abandon=self._past_grace)
         self.checkpoints = Checkpoints(config.checkpoint_dir)
         self.dead_letters = DeadLetters(config.dead_letter_path)
         self.sink = ElasticsearchSink(config.elasticsearch.url)
+        m = config.multiline
+        self.joiner = None if m is None else Joiner(MultilineRule(
+            m.pattern, negate=m.negate, max_lines=m.max_lines, max_bytes=config.max_line_bytes, flush_after=m.flush_seconds))
         self._stop = threading.Event()
         self._stopped_at: float | None = None
         self._cond = threading.Condition()
@@ -75,12 +65,16 @@ class Shipper:
             self._stopped_at = time.monotonic()
         self._stop.set()
 
+    def _past_grace(self) -> bool:
+        return self._stopped_at is not None and time.monotonic() - self._stopped_at > SHUTDOWN_GRACE_SECONDS
+
     def run(self, *, once: bool = False) -> None:
         """Ship until stopped, or with ``once`` until every complete line present has been shipped."""
         try:
-            self._call_with_retries(lambda: install_template(self.sink.client, self.config.index_prefix))
-            tailer = Tailer(self.config.paths, self.checkpoints.load())
-        except _Abandoned:
+            self.retry.call(lambda: install_template(self.sink.client, self.config.index_prefix))
+            tailer = Tailer(self.config.paths, self.checkpoints.load(), max_line_bytes=self.config.max_line_bytes,
+                            close_after=self.config.close_inactive_seconds)
+        except Abandoned:
             self.sink.close()
             return
         except BaseException:
@@ -116,34 +110,51 @@ class Shipper:
             with self._cond:
                 room = limit - self._in_flight - batch.bytes
             lines = tailer.read(min(room, self.config.batch.max_bytes)) if room > 0 else None
-            now = datetime.now(timezone.utc)
-            for line in lines or ():
-                record = self._record(line, now)
-                if not batch.fits(record):
-                    batch = self._submit(batch)
-                batch.add(record, time.monotonic())
-                if batch.is_full():
-                    batch = self._submit(batch)
+            if lines:
+                self.metrics.lines_read.inc(len(lines))
+            batch = self._add(batch, self._events(lines or [], time.monotonic()))
             if batch.is_due(time.monotonic()):
                 batch = self._submit(batch)
             if lines == [] and once:
                 break
             if not lines:
-                # Idle (nothing new) or blocked (no room): wait for data, room, a stop or the batch's age.
+                # Idle (nothing new) or blocked (no room): wait for data, room, a stop, or a deadline.
                 wait = self.config.poll_interval_seconds
-                if batch.records:
-                    wait = min(wait, max(0.0, batch.started + batch.max_age - time.monotonic()))
+                for due in (batch.started + batch.max_age if batch.records else None,
+                            self.joiner.next_due() if self.joiner else None):
+                    if due is not None:
+                        wait = min(wait, max(0.0, due - time.monotonic()))
                 with self._cond:
                     self._cond.wait(timeout=wait)
+        if self.joiner is not None:
+            batch = self._add(batch, self.joiner.flush())
         if batch.records:
             self._submit(batch)
 
-    def _record(self, line: Line, now: datetime) -> Record:
-        self.metrics.lines_read.inc()
-        doc, malformed = parse_line(line.raw, now)
+    def _events(self, lines: list[Line], now: float) -> list[Line]:
+        """Lines as events: each line, or with a multiline rule the events it finished or that fell due."""
+        if self.joiner is None:
+            return lines
+        events = [event for line in lines for event in self.joiner.feed(line, now)]
+        return events + self.joiner.due(now)
+
+    def _add(self, batch: Batch, events: list[Line]) -> Batch:
+        now = datetime.now(timezone.utc)
+        ingested = format_timestamp(now)  # one clock reading per read, not per line
+        for line in events:
+            record = self._record(line, now, ingested)
+            if not batch.fits(record):
+                batch = self._submit(batch)
+            batch.add(record, time.monotonic())
+            if batch.is_full():
+                batch = self._submit(batch)
+        return batch
+
+    def _record(self, line: Line, now: datetime, ingested: str) -> Record:
+        doc, malformed = parse_line(line.raw, now, truncated=line.truncated)
         if malformed:
             self.metrics.lines_malformed.inc()
-        doc = enrich(doc, host=self.host, path=line.path, offset=line.offset, ingested=now)
+        doc = enrich(doc, host=self.host, path=line.path, offset=line.offset, ingested=ingested)
         # ASCII escapes keep any lone surrogate from a \\ud800 escape encodable.
         source = json.dumps(doc, separators=(",", ":")).encode()
         index = index_name(self.config.index_prefix, doc.get("@timestamp"), now)
@@ -180,7 +191,7 @@ class Shipper:
                     self._queue.popleft()
                     self._in_flight -= batch.bytes
                     self._cond.notify_all()
-        except _Abandoned:
+        except Abandoned:
             log.warning("stopping with %d unsent batch(es); they are read again at the next start", len(self._queue))
         except BaseException as e:  # surfaced by run() in the main thread
             self._error = e
@@ -201,28 +212,8 @@ class Shipper:
             pending = result.retry
             if pending:
                 attempt += 1
-                self._before_retry(attempt, result.retry_reason)
+                self.retry.wait(attempt, result.retry_reason)
                 self.metrics.bulk_retries.inc()
+                self.metrics.lines_retried.inc(len(pending))
         self.checkpoints.advance(batch.ends())
-        self.metrics.batch_seconds.observe(time.monotonic() - started)
-
-    def _call_with_retries(self, call):
-        attempt = 0
-        while True:
-            try:
-                return call()
-            except (TransportConnectionError, ConnectionTimeout) as e:
-                attempt += 1
-                self._before_retry(attempt, f"transport: {type(e).__name__}")
-
-    def _before_retry(self, attempt: int, reason: str) -> None:
-        """Sleep the backoff, or give up: past ``retry_limit``, or past the grace after a stop."""
-        if self.retry_limit is not None and attempt > self.retry_limit:
-            raise BackendUnavailable("elasticsearch", f"{self.config.elasticsearch.url}: still failing after {self.retry_limit} retries ({reason})")
-        delay = backoff(attempt)
-        log.warning("elasticsearch not accepting (%s); retry %d in %.1fs", reason, attempt, delay)
-        deadline = time.monotonic() + delay
-        while time.monotonic() < deadline:
-            if self._stopped_at is not None and time.monotonic() - self._stopped_at > SHUTDOWN_GRACE_SECONDS:
-                raise _Abandoned()
-            time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+        self.metrics.batch_latency.observe(time.monotonic() - started)

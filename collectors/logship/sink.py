@@ -1,8 +1,9 @@
 """The Elasticsearch sink: one ``_bulk`` request per batch, every item's result checked.
 
 ``export`` never sleeps: it says which records were acknowledged, which are worth sending
-again (transport errors, 429, 5xx) and which never will be (mapping conflicts and other
-4xx), and the shipper's retry stage decides when to try again.
+again (transport errors, timeouts, 429, 5xx) and which never will be (mapping conflicts,
+immense terms and other 4xx; a document too large for a request), and ``retry.Retry`` in
+the shipper decides when to try again.
 """
 from __future__ import annotations
 
@@ -70,12 +71,28 @@ class ElasticsearchSink:
         except (TransportConnectionError, ConnectionTimeout) as e:
             return ExportResult(retry=list(records), retry_reason=f"transport: {type(e).__name__}")
         except ApiError as e:
+            if e.status_code == 413:
+                return self._too_large(records)
             if _is_retryable(e.status_code):
                 return ExportResult(retry=list(records), retry_reason=f"bulk status {e.status_code}")
             raise BackendError("elasticsearch", f"bulk refused: {e.message}", status=e.status_code) from e
         if not response.get("errors"):
             return ExportResult(acked=list(records))
         return classify_items(records, response["items"])
+
+    def _too_large(self, records: list[Record]) -> ExportResult:
+        """A body over ``http.max_content_length``: send each half on its own; a single record is dead."""
+        if len(records) == 1:
+            return ExportResult(dead=[(records[0], f"413 request too large: {len(records[0].bulk_lines)} bytes")])
+        half = len(records) // 2
+        result = ExportResult()
+        for part in (records[:half], records[half:]):
+            got = self.export(part)
+            result.acked += got.acked
+            result.retry += got.retry
+            result.dead += got.dead
+            result.retry_reason = got.retry_reason or result.retry_reason
+        return result
 
     def close(self) -> None:
         """Close the client's connections."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 import elastic_transport
@@ -65,17 +65,48 @@ def parse_hits(body: Any) -> list[LogLine]:
     return lines
 
 
+@dataclass(frozen=True)
+class ErrorMessage:
+    """One error message and how many error lines carried it; ``sample`` is the newest such line."""
+
+    message: str
+    count: int
+    sample: LogLine | None
+
+
+def parse_top_errors(body: Any) -> list[ErrorMessage]:
+    """The buckets of a ``top_errors`` aggregation answer, most frequent first."""
+    buckets = (body.get("aggregations") or {}).get("messages", {}).get("buckets", [])
+    found = []
+    for bucket in buckets:
+        samples = parse_hits(bucket["sample"]) if "sample" in bucket else []
+        found.append(ErrorMessage(str(bucket["key"]), int(bucket["doc_count"]), samples[0] if samples else None))
+    return found
+
+
+def parse_histogram(body: Any) -> list[tuple[datetime, int]]:
+    """``(bucket start, count)`` of a ``date_histogram`` answer, oldest first."""
+    buckets = (body.get("aggregations") or {}).get("over_time", {}).get("buckets", [])
+    return [(datetime.fromtimestamp(b["key"] / 1000, timezone.utc), int(b["doc_count"])) for b in buckets]
+
+
 def logs_query(*, trace_id: str | None = None, service: str | None = None, level: str | None = None,
-               start: datetime | None = None, end: datetime | None = None, text: str | None = None) -> dict:
+               start: datetime | None = None, end: datetime | None = None, text: str | None = None,
+               trace_ids: list[str] | None = None) -> dict:
     """The bool query selecting log lines by exact ids, a time range and optional free text."""
     filters: list[dict] = []
     for field, value in (("trace.id", trace_id), ("service.name", service), ("log.level", level)):
         if value:
             filters.append({"term": {field: value}})
+    if trace_ids is not None:
+        filters.append({"terms": {"trace.id": trace_ids}})
     if start or end:
         bounds = {op: t.isoformat() for op, t in (("gte", start), ("lte", end)) if t}
         filters.append({"range": {"@timestamp": bounds}})
-    must = [{"simple_query_string": {"query": text, "fields": ["message"]}}] if text else []
+    # simple_query_string never raises on bad syntax, so user text cannot fail (or shape) the query; every
+    # term must match, as in a log search box ("-foo" alone would otherwise match every line without foo)
+    must = [{"simple_query_string": {"query": text, "fields": ["message"], "lenient": True,
+                                     "default_operator": "and"}}] if text else []
     return {"bool": {"filter": filters, "must": must}}
 
 
@@ -103,9 +134,11 @@ class ElasticsearchLogs:
 
     def search_logs(self, *, trace_id: str | None = None, service: str | None = None, level: str | None = None,
                     start: datetime | None = None, end: datetime | None = None, text: str | None = None,
-                    limit: int = 100, oldest_first: bool = False) -> list[LogLine]:
+                    trace_ids: list[str] | None = None, limit: int = 100,
+                    oldest_first: bool = False) -> list[LogLine]:
         """Log lines matching every given criterion, newest first unless ``oldest_first``."""
-        query = logs_query(trace_id=trace_id, service=service, level=level, start=start, end=end, text=text)
+        query = logs_query(trace_id=trace_id, service=service, level=level, start=start, end=end, text=text,
+                           trace_ids=trace_ids)
         body = self._call(lambda: self._es.search(
             index=self.index,
             query=query,
@@ -115,6 +148,28 @@ class ElasticsearchLogs:
             allow_no_indices=True,
         ))
         return parse_hits(body)
+
+    def top_errors(self, *, start: datetime, end: datetime, service: str | None = None,
+                   size: int = 5) -> list[ErrorMessage]:
+        """The most frequent ``error.message`` values of error lines in the window, each with its newest line."""
+        query = logs_query(service=service, start=start, end=end)
+        query["bool"]["filter"].append({"exists": {"field": "error.message"}})
+        # error.message is mapped dynamically, so its exact value lives in the .keyword sub-field
+        aggs = {"messages": {"terms": {"field": "error.message.keyword", "size": size},
+                             "aggs": {"sample": {"top_hits": {"size": 1, "sort": [{"@timestamp": "desc"}]}}}}}
+        return parse_top_errors(self._aggregate(query, aggs))
+
+    def histogram(self, *, start: datetime, end: datetime, interval_s: int, **criteria: Any) -> list[tuple[datetime, int]]:
+        """Counts of the log lines matching ``criteria`` (as ``search_logs``) per ``interval_s`` bucket."""
+        query = logs_query(start=start, end=end, **criteria)
+        bounds = {"min": int(start.timestamp() * 1000), "max": int(end.timestamp() * 1000)}
+        aggs = {"over_time": {"date_histogram": {"field": "@timestamp", "fixed_interval": f"{interval_s}s",
+                                                 "min_doc_count": 0, "extended_bounds": bounds}}}
+        return parse_histogram(self._aggregate(query, aggs))
+
+    def _aggregate(self, query: dict, aggs: dict) -> Any:
+        return self._call(lambda: self._es.search(index=self.index, query=query, aggs=aggs, size=0,
+                                                  ignore_unavailable=True, allow_no_indices=True))
 
     def _call(self, request: Callable[[], T]) -> T:
         where = redact_url(self.url)

@@ -1,8 +1,10 @@
 """Jaeger query API (``/api/services``, ``/api/traces/<id>``): traces as plain data."""
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from console.backends.base import Health, check_settings, probe
@@ -66,6 +68,10 @@ def normalize_trace_id(trace_id: str) -> str:
     return text.rjust(32, "0")
 
 
+def _micros(t: datetime) -> int:
+    return int(t.timestamp() * 1_000_000)
+
+
 def _tags(pairs: list[dict[str, Any]] | None) -> dict[str, Any]:
     return {pair["key"]: pair.get("value") for pair in pairs or []}
 
@@ -79,7 +85,19 @@ def parse_trace(body: Any) -> Trace:
     """The one trace of an ``/api/traces/<id>`` answer."""
     if not body.get("data"):
         raise BackendError(NAME, "answer holds no trace")
-    raw = body["data"][0]
+    return _trace(body["data"][0])
+
+
+def parse_traces(body: Any) -> list[Trace]:
+    """Every trace of an ``/api/traces?service=...`` search answer, in Jaeger's order."""
+    if not isinstance(body, dict):
+        raise BackendError(NAME, "search answer is not a JSON object")
+    if body.get("errors"):
+        raise BackendError(NAME, f"search failed: {body['errors'][0].get('msg', body['errors'][0])}")
+    return [_trace(raw) for raw in body.get("data") or []]
+
+
+def _trace(raw: dict[str, Any]) -> Trace:
     processes = raw.get("processes", {})
     spans = []
     for item in raw.get("spans", []):
@@ -124,6 +142,16 @@ class Jaeger:
             if e.status == 404:
                 return None
             raise
+
+    def find_traces(self, service: str, start: datetime, end: datetime, *, limit: int = 100,
+                    tags: dict[str, str] | None = None, min_duration_us: int | None = None) -> list[Trace]:
+        """The most recent traces (at most ``limit``) in which ``service`` took part between ``start`` and ``end``."""
+        params: dict[str, Any] = {"service": service, "start": _micros(start), "end": _micros(end), "limit": limit}
+        if tags:
+            params["tags"] = json.dumps(tags)
+        if min_duration_us:
+            params["minDuration"] = f"{min_duration_us}us"
+        return parse_traces(self._http.json("GET", "/api/traces", params=params))
 
     def close(self) -> None:
         """Release connections."""

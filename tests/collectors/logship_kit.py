@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import socket
 import threading
+import time
 from pathlib import Path
 
 # Two UTC days, so every run writes to two daily indices.
@@ -31,18 +34,87 @@ def append(path: Path, lines: list[bytes]) -> None:
         f.write(b"".join(lines))
 
 
-def shipped(es, prefix: str) -> list[tuple[str, int]]:
-    """``(log.file.path, log.offset)`` of every document under ``prefix``, after a refresh."""
+def documents(es, prefix: str, fields: list[str]) -> list[dict]:
+    """``_id`` and ``fields`` of every document under ``prefix``, after a refresh."""
     es.indices.refresh(index=f"{prefix}-*")
     hits = []
-    page = es.search(index=f"{prefix}-*", size=2000, sort=["_doc"], source=["log.file.path", "log.offset"], scroll="1m")
+    page = es.search(index=f"{prefix}-*", size=5000, sort=["_doc"], source=fields, scroll="1m")
     try:
         while page["hits"]["hits"]:
-            hits.extend((h["_source"]["log.file.path"], h["_source"]["log.offset"]) for h in page["hits"]["hits"])
+            hits.extend({"_id": h["_id"], **h["_source"]} for h in page["hits"]["hits"])
             page = es.scroll(scroll_id=page["_scroll_id"], scroll="1m")
     finally:
         es.options(ignore_status=404).clear_scroll(scroll_id=page["_scroll_id"])  # 404: nothing was left open
     return hits
+
+
+def shipped(es, prefix: str) -> list[tuple[str, int]]:
+    """``(log.file.path, log.offset)`` of every document under ``prefix``, after a refresh."""
+    return [(d["log.file.path"], d["log.offset"]) for d in documents(es, prefix, ["log.file.path", "log.offset"])]
+
+
+def wait_for(predicate, timeout: float = 30.0, what: str = "condition"):
+    """Poll ``predicate`` every 0.1 s until it returns something true; AssertionError after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"{what}: not true within {timeout}s")
+
+
+class Writer(threading.Thread):
+    """An application writing numbered ECS lines to ``path`` at about ``rate`` lines/s, rotating on request.
+
+    ``rotate(kind)`` is carried out by the writer itself between two lines: ``"rename"``
+    (rename to ``.1``, write ``linger`` more lines to the old file, then reopen, as a logger
+    does on SIGHUP) or ``"copytruncate"`` (copy to ``.1``, truncate, go on: with no line
+    written between copy and truncate, the loss window of that method is empty).
+    """
+
+    def __init__(self, path: Path, *, total: int, rate: float, linger: int = 20):
+        super().__init__(daemon=True)
+        self.path, self.total, self.rate, self.linger = path, total, rate, linger
+        self.written = 0
+        self.rotations: list[str] = []
+        self._requests: list[str] = []
+        self._lock = threading.Lock()
+
+    def rotate(self, kind: str) -> None:
+        """Ask for a rotation before the next line."""
+        with self._lock:
+            self._requests.append(kind)
+
+    def run(self) -> None:
+        f = open(self.path, "ab", buffering=0)
+        started = time.monotonic()
+        try:
+            while self.written < self.total:
+                with self._lock:
+                    kind = self._requests.pop(0) if self._requests else None
+                if kind == "rename":
+                    self.path.rename(self.path.with_name(self.path.name + ".1"))
+                    for _ in range(min(self.linger, self.total - self.written)):
+                        self._write(f)
+                    f.close()
+                    f = open(self.path, "ab", buffering=0)
+                elif kind == "copytruncate":
+                    shutil.copyfile(self.path, self.path.with_name(self.path.name + ".1"))
+                    os.truncate(self.path, 0)
+                if kind:
+                    self.rotations.append(kind)
+                self._write(f)
+                ahead = self.written / self.rate - (time.monotonic() - started)
+                if ahead > 0:
+                    time.sleep(ahead)
+        finally:
+            f.close()
+
+    def _write(self, f) -> None:
+        if self.written < self.total:
+            f.write(ecs_line("gateway", self.written))
+            self.written += 1
 
 
 def checkpoint_offsets(checkpoint_dir: Path) -> dict[str, int]:

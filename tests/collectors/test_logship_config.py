@@ -39,6 +39,9 @@ def test_it_loads_a_config_with_defaults_and_paths_from_its_folder(tmp_path):
     pytest.param({"poll_interval_seconds": -1}, "poll_interval_seconds", id="negative poll"),
     pytest.param({"batch_size": 10}, "batch_size", id="unknown key"),
     pytest.param({"max_in_flight_bytes": 10}, "max_in_flight_bytes", id="in-flight smaller than a batch"),
+    pytest.param({"multiline": {"pattern": "^(unclosed"}}, "multiline.pattern", id="multiline pattern not a regex"),
+    pytest.param({"multiline": {"negate": True}}, "multiline.pattern", id="multiline without a pattern"),
+    pytest.param({"max_line_bytes": 10}, "max_line_bytes", id="line limit too small"),
 ])
 def test_it_names_the_bad_key(tmp_path, change, key):
     with pytest.raises(UsageProblem, match=key) as caught:
@@ -53,6 +56,11 @@ def test_it_names_the_bad_key(tmp_path, change, key):
 def test_it_refuses_a_file_that_is_not_a_config(tmp_path, text, message):
     with pytest.raises(UsageProblem, match=message):
         load_config(write(tmp_path, text))
+
+
+def test_it_reads_a_multiline_rule(tmp_path):
+    config = load_config(write(tmp_path, GOOD | {"multiline": {"pattern": r"^\s", "flush_seconds": 0.5}}))
+    assert (config.multiline.pattern, config.multiline.negate, config.multiline.flush_seconds) == (r"^\s", False, 0.5)
 
 
 def test_it_says_when_the_file_is_missing(tmp_path):

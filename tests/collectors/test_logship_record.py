@@ -28,6 +28,8 @@ def test_it_round_trips_a_file_identity_through_text():
 
 @pytest.mark.parametrize("timestamp, expected", [
     pytest.param("2025-01-02T03:04:05.000Z", "p-2025.01.02", id="UTC"),
+    pytest.param("2025-13-02T03:04:05.000Z", "p-2025.03.04", id="UTC shape, impossible month: ingestion day"),
+    pytest.param("2025-01-02T03:04:05Z", "p-2025.01.02", id="UTC without fraction"),
     pytest.param("2025-01-02T23:30:00+02:00", "p-2025.01.02", id="offset, same UTC day"),
     pytest.param("2025-01-02T23:30:00-02:00", "p-2025.01.03", id="offset crossing midnight UTC"),
     pytest.param(1735787045000, "p-2025.01.02", id="epoch millis"),

@@ -1,7 +1,6 @@
 import pytest
 
 from collectors.logship.record import Record
-from collectors.logship.shipper import backoff
 from collectors.logship.sink import classify_items
 from collectors.logship.tail import FileIdentity
 from console.errors import BackendError
@@ -26,11 +25,3 @@ def test_it_sorts_bulk_items_into_acked_retry_and_dead():
 def test_it_refuses_a_response_that_does_not_match_the_request():
     with pytest.raises(BackendError, match="2 items for 5 documents"):
         classify_items(RECORDS, [{"create": {"status": 201}}] * 2)
-
-
-def test_it_backs_off_exponentially_up_to_a_cap():
-    class Fixed:
-        def random(self):
-            return 1.0
-
-    assert [backoff(n, rng=Fixed()) for n in (1, 2, 3, 10)] == [0.1, 0.2, 0.4, 10.0]

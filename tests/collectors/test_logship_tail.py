@@ -1,5 +1,7 @@
 import os
 
+import pytest
+
 from collectors.logship.tail import FINGERPRINT_BYTES, Tailer, fingerprint, identify
 
 
@@ -51,18 +53,24 @@ def test_it_resumes_from_the_given_offsets(tmp_path):
     tailer.close()
 
 
-def test_it_keeps_reading_a_rotated_file_through_its_descriptor(tmp_path):
+def test_it_keeps_reading_a_file_renamed_away_until_it_has_been_quiet_a_while(tmp_path):
     log = tmp_path / "a.log"
     log.write_bytes(b"one\n")
-    tailer = Tailer([str(tmp_path / "*.log")])
+    tailer = Tailer([str(tmp_path / "*.log")], close_after=5)
     assert read_all(tailer) == [("a.log", 0, b"one")]
-    with open(log, "ab") as f:
-        f.write(b"two\n")
-    log.rename(tmp_path / "a.log.1")
-    log.write_bytes(b"new one\n")
-    assert sorted(read_all(tailer)) == [("a.log", 0, b"new one"), ("a.log", 4, b"two")]
-    tailer.scan()
-    assert [os.path.basename(path) for _, path, _ in tailer.files()] == ["a.log"]
+    with open(log, "ab", buffering=0) as old:
+        old.write(b"two\n")
+        log.rename(tmp_path / "a.log.1")
+        log.write_bytes(b"new one\n")
+        assert sorted(read_all(tailer)) == [("a.log", 0, b"new one"), ("a.log", 4, b"two")]
+        tailer.scan(now=100)
+        old.write(b"three\n")  # the writer has not reopened yet
+        tailer.scan(now=104)
+        assert read_all(tailer) == [("a.log", 8, b"three")]
+    tailer.scan(now=105)
+    assert len(tailer.files()) == 2
+    tailer.scan(now=110)
+    assert [(os.path.basename(path), size) for _, path, size in tailer.files()] == [("a.log", 8)]
     tailer.close()
 
 
@@ -107,4 +115,108 @@ def test_it_reads_round_robin_within_the_byte_budget(tmp_path):
     assert sum(len(line.raw) + 1 for line in first) <= 100
     rest = tailer.read(1 << 20)
     assert len(first) + len(rest) == 200
+    tailer.close()
+
+
+def copy_truncate(log, copy, *, then: bytes = b"") -> None:
+    """What logrotate's copytruncate does: copy the file, truncate it in place; then the writer goes on."""
+    copy.write_bytes(log.read_bytes())
+    with open(log, "r+b") as f:
+        f.truncate(0)
+    with open(log, "ab") as f:
+        f.write(then)
+
+
+def test_it_follows_a_copy_truncate_through_the_copy_without_reading_a_line_twice(tmp_path):
+    log = tmp_path / "a.log"
+    log.write_bytes(b"first\n")
+    tailer = Tailer([str(tmp_path / "a.log*")])
+    tailer.scan()
+    (first,) = tailer.read(1 << 20)
+    with open(log, "ab") as f:
+        f.write(b"second\nthird\n")  # not read yet when the rotation comes
+    copy_truncate(log, tmp_path / "a.log.1", then=b"new file line\n")
+    tailer.scan()
+    got = {(os.path.basename(line.path), line.offset, line.raw): line.identity for line in tailer.read(1 << 20)}
+    assert sorted(got) == [("a.log", 0, b"new file line"), ("a.log.1", 6, b"second"), ("a.log.1", 13, b"third")]
+    # The copy goes on under the original's identity (so the same _ids); the truncated file is new.
+    assert got[("a.log.1", 6, b"second")] == first.identity != got[("a.log", 0, b"new file line")]
+    assert read_all(tailer) == []
+    tailer.close()
+
+
+def test_it_does_not_read_a_copy_while_its_original_is_still_whole(tmp_path):
+    log = tmp_path / "a.log"
+    log.write_bytes(b"first\nsecond\n")
+    tailer = Tailer([str(tmp_path / "a.log*")])
+    assert len(read_all(tailer)) == 2
+    (tmp_path / "a.log.1").write_bytes(log.read_bytes())  # copied, not truncated yet
+    assert read_all(tailer) == []
+    assert [os.path.basename(path) for _, path, _ in tailer.files()] == ["a.log"]
+    tailer.close()
+
+
+def test_it_reads_a_file_that_merely_starts_like_another(tmp_path):
+    (tmp_path / "a.log").write_bytes(b"Starting server\nA\n")
+    tailer = Tailer([str(tmp_path / "*.log")])
+    assert len(read_all(tailer)) == 2
+    (tmp_path / "b.log").write_bytes(b"Starting server\nB, other content\n")
+    assert read_all(tailer) == [("b.log", 0, b"Starting server"), ("b.log", 16, b"B, other content")]
+    tailer.close()
+
+
+def test_it_takes_up_a_copy_at_the_saved_offset_after_a_restart(tmp_path):
+    log = tmp_path / "a.log"
+    log.write_bytes(b"first\nsecond\n")
+    first = Tailer([str(tmp_path / "a.log*")])
+    read_all(first)
+    identity = first.files()[0][0]
+    first.close()
+    copy_truncate(log, tmp_path / "a.log.1", then=b"new\n")
+    restarted = Tailer([str(tmp_path / "a.log*")], {identity: 6})  # only "first" was acknowledged
+    assert sorted(read_all(restarted)) == [("a.log", 0, b"new"), ("a.log.1", 6, b"second")]
+    assert {i for i, _, _ in restarted.files()} >= {identity}
+    restarted.close()
+
+
+def test_it_never_reads_new_content_under_the_old_identity_after_a_truncate(tmp_path):
+    log = tmp_path / "a.log"
+    log.write_bytes(b"old line\n")
+    tailer = Tailer([str(tmp_path / "*.log")])
+    tailer.scan()
+    (old,) = tailer.read(1 << 20)
+    # Truncated and rewritten past our position before the next scan.
+    log.write_bytes(b"brand new first line\nand more\n")
+    assert tailer.read(1 << 20) == []
+    tailer.scan()
+    new = tailer.read(1 << 20)
+    assert [(line.offset, line.raw) for line in new] == [(0, b"brand new first line"), (21, b"and more")]
+    assert new[0].identity != old.identity
+    tailer.close()
+
+
+@pytest.mark.parametrize("length, kept, truncated", [
+    pytest.param(200_000, 200_000, False, id="long line under the limit"),
+    pytest.param(300_000, 256 << 10, True, id="over the limit: cut"),
+])
+def test_it_reads_long_lines_whole_or_cut_to_the_limit(tmp_path, length, kept, truncated):
+    (tmp_path / "a.log").write_bytes(b"x" * length + b"\nnext\n")
+    tailer = Tailer([str(tmp_path / "*.log")], max_line_bytes=256 << 10)
+    tailer.scan()
+    long_line, after = tailer.read(1 << 20)
+    assert (len(long_line.raw), long_line.truncated, long_line.end) == (kept, truncated, length + 1)
+    assert (after.offset, after.raw) == (length + 1, b"next")
+    tailer.close()
+
+
+def test_it_waits_for_the_end_of_a_long_line(tmp_path):
+    log = tmp_path / "a.log"
+    log.write_bytes(b"start\n" + b"y" * 150_000)
+    tailer = Tailer([str(tmp_path / "*.log")])
+    assert read_all(tailer) == [("a.log", 0, b"start")]
+    assert read_all(tailer) == []
+    with open(log, "ab") as f:
+        f.write(b"z\n")
+    ((_, offset, raw),) = read_all(tailer)
+    assert (offset, len(raw)) == (6, 150_001)
     tailer.close()

@@ -36,17 +36,40 @@ def call(client, app, creds, route: Route, caller: str):
     elif caller != "none":
         headers = {"Authorization": f"Bearer {getattr(creds, caller)}"}
     body = route.body.model_json_schema()["examples"][0] if route.body else None
-    return client.open(_path(app, route), method=route.method, headers=headers, json=body)
+    query = route.query.model_json_schema().get("examples", [None])[0] if route.query else None
+    return client.open(_path(app, route), method=route.method, headers=headers, json=body, query_string=query)
 
 
 def _path(app, route: Route) -> str:
-    def value(match: re.Match) -> str:
-        # a fresh token for each call, so that revoking it can succeed
-        with app.app_context():
-            _, token = auth.create_token(store.session(), role="viewer", name="matrix victim")
-        return str(token.id)
+    """The route's path with each placeholder filled by something that exists."""
+    fillers = {
+        "<int:token_id>": lambda: fresh_token(app),
+        "<int:rule_id>": lambda: stored_rule(app),
+        "<trace_id>": lambda: "4bf92f3577b34da6a3ce929d0e0e4736",
+        "<target>": lambda: "gateway",
+    }
+    return re.sub(r"<[^>]+>", lambda match: fillers[match.group(0)](), route.path)
 
-    return re.sub(r"<int:token_id>", value, route.path)
+
+def fresh_token(app) -> str:
+    """The id of a fresh viewer token, so that revoking it can succeed."""
+    with app.app_context():
+        _, token = auth.create_token(store.session(), role="viewer", name="matrix victim")
+    return str(token.id)
+
+
+def stored_rule(app) -> str:
+    """The id of a fresh stored (not yet applied) rule, so that changing or deleting it can succeed."""
+    from console.rules import versions
+    from console.rules.model import Rule
+
+    with app.app_context():
+        db = store.session()
+        example = Rule.model_validate(Rule.model_json_schema()["examples"][0])
+        count = len(versions.active(db))
+        row = versions.create(db, example.model_copy(update={"alert": f"MatrixRule{count}"}), actor="matrix")
+        db.commit()
+        return str(row.id)
 
 
 @pytest.mark.parametrize("route", TABLE, ids=lambda r: f"{r.method} {r.path}")

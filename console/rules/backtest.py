@@ -1,0 +1,87 @@
+"""Backtest: when would a rule have fired over a past window?
+
+The expression is evaluated with ``query_range`` at the evaluation interval, and the pure
+state machine (``state.replay_series``) turns those samples into would-be alerts. The
+summary counts alerts, time firing and flapping (state changes per hour). For the chart,
+a trailing comparison with a constant (``... > 0.05``) is split off: the left side is
+charted in full, with the constant as the threshold.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from console.backends.prometheus import Prometheus
+from console.rules.model import Rule
+from console.rules.state import Alert, grid, replay_series
+
+# Prometheus refuses a range query of more than 11,000 points per series
+MAX_POINTS = 11_000
+THRESHOLD = re.compile(r"^(?P<lhs>.+?)\s*(?P<op>>=|<=|==|!=|>|<)\s*(?:bool\s+)?(?P<value>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$",
+                       re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Result:
+    """The would-be alerts of a rule over ``start..end`` and the figures that sum them up."""
+
+    start: float
+    end: float
+    step: float
+    alerts: list[Alert]
+    series: int
+    threshold: float | None = None
+    chart: list[dict] = field(default_factory=list)
+
+    @property
+    def fired(self) -> list[Alert]:
+        """The alerts that reached firing."""
+        return [a for a in self.alerts if a.fired]
+
+    @property
+    def firing_seconds(self) -> float:
+        """Total time firing, over all label sets."""
+        return sum(a.firing_seconds(self.end) for a in self.alerts)
+
+    @property
+    def flapping(self) -> float:
+        """State changes per hour of the window."""
+        hours = max(self.end - self.start, self.step) / 3600
+        return sum(a.state_changes() for a in self.alerts) / hours
+
+
+def split_threshold(expr: str) -> tuple[str, str, float] | None:
+    """``(left side, operator, constant)`` of an expression ending in a comparison with a number."""
+    match = THRESHOLD.match(expr.strip())
+    if match is None or _depth(match["lhs"]) != 0:
+        return None
+    return match["lhs"], match["op"], float(match["value"])
+
+
+def _depth(text: str) -> int:
+    return text.count("(") - text.count(")")
+
+
+def check_window(start: float, end: float, step: float) -> None:
+    """``ValueError`` for a window Prometheus would refuse: empty, reversed or with too many points."""
+    if step <= 0:
+        raise ValueError("step must be positive")
+    if end <= start:
+        raise ValueError("end must come after start")
+    if (end - start) / step + 1 > MAX_POINTS:
+        raise ValueError(f"{(end - start) / step + 1:.0f} points: at most {MAX_POINTS} (use a larger step)")
+
+
+def backtest(rule: Rule, prometheus: Prometheus, *, start: float, end: float, step: float,
+             chart: bool = True) -> Result:
+    """Replay ``rule`` over ``start..end`` at ``step`` seconds against what Prometheus stored."""
+    check_window(start, end, step)
+    series = prometheus.query_range(rule.expr, start, end, step)
+    alerts = replay_series(((s.labels, (t for t, _ in s.points)) for s in series), grid(start, end, step),
+                           hold=rule.hold_seconds, keep_firing_for=rule.keep_firing_seconds)
+    split = split_threshold(rule.expr)
+    points: list[dict] = []
+    if chart:
+        charted = prometheus.query_range(split[0], start, end, step) if split else series
+        points = [{"labels": s.labels, "points": s.points} for s in charted]
+    return Result(start, end, step, alerts, len(series), split[2] if split else None, points)

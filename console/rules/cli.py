@@ -1,0 +1,80 @@
+"""``opsconsole rules import|export|check [--dir DIR]``: the files under ``rules/alerts`` and the store."""
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+
+import click
+
+from console.errors import OpsError, UsageProblem
+
+DEFAULT_DIR = "rules/alerts"
+
+
+def read_dir(directory: Path) -> list:
+    """Every rule of the ``*.yml`` files in ``directory``, files in name order."""
+    from console.rules.render import parse_groups
+
+    if not directory.is_dir():
+        raise UsageProblem(f"{directory} is not a directory")
+    return [rule for path in sorted(directory.glob("*.yml")) for rule in parse_groups(path.read_text(), source=str(path))]
+
+
+@click.group()
+def rules() -> None:
+    """Alert rules: import files into the console, export them back, check them with promtool."""
+
+
+@rules.command("check")
+@click.option("--dir", "directory", default=DEFAULT_DIR, show_default=True, type=click.Path(path_type=Path))
+def check(directory: Path) -> None:
+    """Parse every rule file and run promtool on each group; exit 1 listing the problems."""
+    from console.rules.promtool import check_rules
+    from console.rules.render import group_names
+
+    found = read_dir(directory)
+    problems = [(group, p) for group in group_names(found) for p in check_rules([r for r in found if r.group == group])]
+    for group, problem in problems:
+        click.echo(f"{group}: {problem.field}: {problem.message}", err=True)
+    if problems:
+        raise OpsError(f"{len(problems)} problem(s) in the rules under {directory}")
+    click.echo(f"opsconsole: {len(found)} rules in {len(group_names(found))} groups are valid", err=True)
+
+
+@rules.command("import")
+@click.option("--dir", "directory", default=DEFAULT_DIR, show_default=True, type=click.Path(path_type=Path))
+@click.option("--apply/--no-apply", default=True, show_default=True, help="Reload Prometheus with the result.")
+def import_(directory: Path, apply: bool) -> None:
+    """Store the rules of the files (new versions where they changed) and apply them to Prometheus."""
+    from console import rules as rules_area
+    from console import store
+    from console.auth import Principal, record_audit
+    from console.auth.cli import console_app
+    from console.rules.manage import import_rules
+
+    found = read_dir(directory)
+    with console_app():
+        principal = Principal(name=getpass.getuser(), role="operator", via="cli")
+        target = rules_area.target() if apply else None
+        created, updated = import_rules(store.session(), target, found, actor=principal.actor)
+        record_audit(principal=principal, action="rules.import", target=f"rules:{directory}", result="ok",
+                     source="cli", detail={"created": created, "updated": updated})
+    click.echo(f"opsconsole: imported {len(found)} rules: {created} new, {updated} changed", err=True)
+
+
+@rules.command("export")
+@click.option("--dir", "directory", default=DEFAULT_DIR, show_default=True, type=click.Path(path_type=Path))
+def export(directory: Path) -> None:
+    """Write the stored rules to ``<dir>/<group>.yml``, one file per group."""
+    from console import store
+    from console.auth.cli import console_app
+    from console.rules import versions
+    from console.rules.render import group_names, render_groups
+
+    with console_app():
+        stored = [versions.to_rule(row) for row in versions.active(store.session())]
+    directory.mkdir(parents=True, exist_ok=True)
+    for group in group_names(stored):
+        path = directory / f"{group}.yml"
+        path.write_text(render_groups([r for r in stored if r.group == group]))
+        click.echo(str(path))

@@ -1,0 +1,74 @@
+"""The scaling tables: policies (versioned), decision records, manual overrides, idempotency keys."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from console.store.models import Base, UTCDateTime, utcnow
+
+__all__ = ["IdempotencyRecord", "PolicyRecord", "ScaleOverride", "ScaleRecord"]
+
+
+class PolicyRecord(Base):
+    """A scaling policy as stored: its document, bumped ``version`` on every change."""
+
+    __tablename__ = "scaling_policies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(63), unique=True)
+    target: Mapped[str] = mapped_column(String(63), unique=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(128))
+
+
+class ScaleRecord(Base):
+    """One decision: who, when, from -> to, why, the metric values, dry run or applied, and how it ended."""
+
+    __tablename__ = "scale_events"
+    __table_args__ = (Index("ix_scale_events_target_at", "target", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    target: Mapped[str] = mapped_column(String(63))
+    actor: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))  # manual | auto
+    from_replicas: Mapped[int] = mapped_column(Integer)
+    to_replicas: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    result: Mapped[str] = mapped_column(String(16))  # applied | dry_run | unchanged | failed
+    values: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class ScaleOverride(Base):
+    """A manual scale the loop respects until ``until``."""
+
+    __tablename__ = "scale_overrides"
+
+    target: Mapped[str] = mapped_column(String(63), primary_key=True)
+    replicas: Mapped[int] = mapped_column(Integer)
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(Text)
+
+    def is_active(self, now: datetime) -> bool:
+        """Whether the override still holds at ``now``."""
+        return now < self.until
+
+
+class IdempotencyRecord(Base):
+    """The first answer to a scale request under an ``Idempotency-Key``, and the body it answered."""
+
+    __tablename__ = "scale_idempotency"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

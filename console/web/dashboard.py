@@ -1,0 +1,51 @@
+"""What the dashboard's pages share: the time range of the request, number formats, links that keep the range."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, request, url_for
+
+from console.correlate import PRESETS, Window
+from console.errors import UsageProblem
+from console.web import dashboard_data as data
+
+bp = Blueprint("dashboard", __name__)
+
+
+def request_window() -> Window:
+    """The range the URL asks for (default the last 15 minutes); a malformed one is a 400 page."""
+    try:
+        return data.parse_request_window(request.args, data.now())
+    except UsageProblem as e:
+        abort(400, str(e))
+
+
+@bp.app_template_global()
+def range_url(endpoint: str, window: Window, **values) -> str:
+    """A link to ``endpoint`` that keeps ``window``."""
+    return url_for(endpoint, **values, **window.query_args())
+
+
+@bp.app_template_global()
+def range_presets() -> list[str]:
+    """The preset ranges offered by the picker."""
+    return list(PRESETS)
+
+
+@bp.app_template_filter("ms")
+def ms(seconds: float | None) -> str:
+    """Seconds as milliseconds for people; "–" when unknown."""
+    if seconds is None:
+        return "–"
+    value = seconds * 1000
+    return f"{value:.1f} ms" if value < 100 else f"{value:.0f} ms"
+
+
+@bp.app_template_filter("pct")
+def pct(ratio: float | None) -> str:
+    """A ratio as a percentage; "–" when unknown."""
+    return "–" if ratio is None else f"{ratio * 100:.1f} %"
+
+
+@bp.app_template_filter("per_s")
+def per_s(rate: float | None) -> str:
+    """A rate per second; "–" when unknown."""
+    return "–" if rate is None else f"{rate:.2f}/s"

@@ -1,0 +1,119 @@
+"""What the dashboard's pages and API both read, through the current app's adapters."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from flask import current_app
+
+from console.backends import get_backend
+from console.backends.elasticsearch import LogLine
+from console.backends.jaeger import normalize_trace_id
+from console.correlate import Overview, Report, TraceDetail, Window, gather, overview, trace_detail, what_happened
+from console.correlate.chart import uplot_columns
+from console.correlate.red import chart_queries, exemplar_query, instances_query
+from console.correlate.report import failed_report
+from console.correlate.window import POINTS, parse_window
+
+# a trace's "what happened" window: its own time, widened so that the RED figures have a few scrapes
+TRACE_MARGIN = timedelta(minutes=5)
+
+
+def parse_request_window(args: Mapping[str, str], at: datetime) -> Window:
+    """The window of a request's ``range``/``start``/``end`` arguments."""
+    return parse_window(now=at, range=args.get("range") or None, start=args.get("start") or None,
+                        end=args.get("end") or None)
+
+
+def fanout_timeout() -> float:
+    """How long a view waits for its concurrent queries: a little over one backend call's timeout."""
+    return current_app.config["BACKEND_TIMEOUT"] + 0.5
+
+
+def now() -> datetime:
+    """The current time in UTC (the one clock the dashboard reads)."""
+    return datetime.now(timezone.utc)
+
+
+def services_overview(window: Window) -> Overview:
+    """Every service's RED over ``window``, worst first."""
+    return overview(get_backend("prometheus"), window, timeout=fanout_timeout())
+
+
+def service_report(service: str, window: Window) -> Report:
+    """What happened to ``service`` in ``window``."""
+    return what_happened(get_backend("prometheus"), get_backend("jaeger"), get_backend("elasticsearch"), service,
+                         window, timeout=fanout_timeout())
+
+
+def trace(trace_id: str) -> TraceDetail:
+    """A trace's spans and log lines; a malformed id is a ``UsageProblem``."""
+    return trace_detail(get_backend("jaeger"), get_backend("elasticsearch"), normalize_trace_id(trace_id),
+                        timeout=fanout_timeout())
+
+
+def trace_window(detail: TraceDetail, now: datetime) -> Window | None:
+    """The window around a trace's spans (never past ``now``), for the pages of the services it crossed."""
+    if detail.trace is None or not detail.trace.spans:
+        return None
+    start = min(s.start_us for s in detail.trace.spans) / 1e6
+    end = max(s.start_us + s.duration_us for s in detail.trace.spans) / 1e6
+    return Window(datetime.fromtimestamp(start, timezone.utc) - TRACE_MARGIN,
+                  min(now, datetime.fromtimestamp(end, timezone.utc) + TRACE_MARGIN))
+
+
+@dataclass(frozen=True)
+class LogSearch:
+    """Log lines newest first and their counts over time; either may have failed."""
+
+    lines: list[LogLine]
+    histogram: list[tuple[datetime, int]]
+    error: str | None
+    histogram_error: str | None
+    failure: Exception | None
+
+
+def search_logs(window: Window, *, limit: int, **criteria) -> LogSearch:
+    """Lines matching ``criteria`` (text, service, level, trace_id) in ``window``, and their histogram."""
+    logs = get_backend("elasticsearch")
+    interval = max(1, window.seconds // POINTS)
+    got = gather({"lines": lambda: logs.search_logs(start=window.start, end=window.end, limit=limit, **criteria),
+                  "histogram": lambda: logs.histogram(start=window.start, end=window.end, interval_s=interval,
+                                                      **criteria)}, timeout=fanout_timeout())
+    lines, histogram = got["lines"], got["histogram"]
+    return LogSearch(lines.value or [], histogram.value or [], lines.error, histogram.error, lines.failure)
+
+
+@dataclass(frozen=True)
+class ServicePage:
+    """A service's report, its chart data (uPlot's columns) with exemplars, and its instances."""
+
+    report: Report
+    chart: dict | None
+    chart_error: str | None
+    instances: list[dict]
+    instances_error: str | None
+
+
+def service_page(service: str, window: Window) -> ServicePage:
+    """Everything the service page shows; the report and the charts are fetched concurrently."""
+    prom, jaeger, logs = get_backend("prometheus"), get_backend("jaeger"), get_backend("elasticsearch")
+    timeout = fanout_timeout()
+    calls = {f"chart:{key}": (lambda q=q: prom.query_range(q, window.start, window.end, window.step_s))
+             for key, q in chart_queries(service, step_s=window.step_s).items()}
+    calls["exemplars"] = lambda: prom.query_exemplars(exemplar_query(service), window.start, window.end)
+    calls["instances"] = lambda: prom.query(instances_query(service), window.end)
+    calls["report"] = lambda: what_happened(prom, jaeger, logs, service, window, timeout=timeout)
+    # the report fans out on its own: give it the time of its two rounds
+    got = gather(calls, timeout=2 * timeout + 0.5)
+    charts = {k.split(":", 1)[1]: f for k, f in got.items() if k.startswith("chart:")}
+    chart_error = next((f.error for f in charts.values() if not f.ok), None)
+    chart = None if chart_error else uplot_columns({k: f.value for k, f in charts.items()},
+                                                   got["exemplars"].value or [])
+    instances = got["instances"]
+    report = got["report"].value if got["report"].ok else failed_report(service, window, got["report"].error)
+    replicas = sorted(instances.value or [], key=lambda s: s.labels.get("replica", ""))
+    return ServicePage(report, chart, chart_error,
+                       [{"replica": s.labels.get("replica", ""), "instance": s.labels.get("instance", ""),
+                         "up": s.value == 1} for s in replicas], instances.error)

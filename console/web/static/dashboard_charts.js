@@ -1,0 +1,27 @@
+// The service page's charts: rate and errors, latency quantiles with exemplar dots (a click opens the trace).
+// Exemplars share the time axis, so the lines have null points between samples: span those gaps.
+(function () {
+  const data = JSON.parse(document.getElementById("chart-data").textContent);
+  const traceUrl = document.currentScript.dataset.traceUrl;
+  const width = () => Math.max(300, document.getElementById("chart-rate").clientWidth - 10);
+  const line = (label, stroke) => ({ label, stroke, width: 1.5, spanGaps: true });
+
+  new uPlot({ title: "requests/s and errors/s", width: width(), height: 220,
+    series: [{}, line("requests/s", "#2f5bd3"), line("errors/s", "#b42318")] },
+    [data.x, data.rate, data.errors], document.getElementById("chart-rate"));
+
+  const latency = new uPlot({ title: "latency (ms)", width: width(), height: 220,
+    series: [{}, line("p50", "#7ea0ff"), line("p95", "#2f5bd3"), line("p99", "#1d2330"),
+      { label: "exemplars", stroke: "#b42318", fill: "#b42318", paths: () => null,
+        points: { show: true, size: 9 } }] },
+    [data.x, data.p50, data.p95, data.p99, data.exemplars], document.getElementById("chart-latency"));
+
+  latency.over.addEventListener("click", () => {
+    // the cursor snaps to the nearest x; open that point's trace if an exemplar sits there
+    const idx = latency.cursor.idx;
+    if (idx != null && data.trace_ids[idx]) {
+      window.location = traceUrl.replace("TRACE", data.trace_ids[idx]) + window.location.search;
+    }
+  });
+  latency.over.style.cursor = "pointer";
+})();

@@ -1,0 +1,90 @@
+"""The dashboard pages: login required, the range kept in links, and a banner (never a 500) when a backend is down."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from dashkit import log_in
+
+pytestmark = pytest.mark.stack
+
+
+@pytest.fixture
+def viewer(make_app, seeded):
+    return log_in(make_app(LOGS_INDEX=seeded.index))
+
+
+def alerts(html: str) -> list[str]:
+    return re.findall(r'role="alert">([^<]*)', html)
+
+
+@pytest.mark.parametrize("path", ["/services", "/services/payments", "/traces", "/logs",
+                                  "/traces/0123456789abcdef0123456789abcdef"],
+                         ids=["overview", "service", "trace search", "logs", "trace"])
+def test_it_sends_a_stranger_to_the_login_page(make_app, path):
+    answer = make_app().test_client().get(path)
+    assert answer.status_code == 302 and "/login" in answer.headers["Location"]
+
+
+def test_it_draws_the_waterfall_with_errors_critical_path_and_log_lines(viewer, seeded):
+    html = viewer.get(f"/traces/{seeded.trace_id}?range=1h").get_data(as_text=True)
+    assert alerts(html) == []
+    assert html.count('<details class="span') == 6
+    assert html.count('<details class="span error') == 2
+    # every span but the cache lookup is on the critical path
+    assert len(re.findall(r'<details class="span[^"]*critical', html)) == 5
+    assert "payment refused: card declined" in html
+    assert f'href="/services/{seeded.payments}?range=custom&amp;start=' in html
+    assert f'href="/logs?trace_id={seeded.trace_id}&amp;range=1h"' in html
+
+
+@pytest.mark.parametrize("down, banner", [("JAEGER_URL", "Spans unavailable"),
+                                          ("ELASTICSEARCH_URL", "Log lines unavailable")],
+                         ids=["jaeger down", "elasticsearch down"])
+def test_it_shows_the_trace_page_with_a_banner_when_a_backend_is_down(make_app, seeded, closed_url, down, banner):
+    client = log_in(make_app(LOGS_INDEX=seeded.index, **{down: closed_url}))
+    answer = client.get(f"/traces/{seeded.trace_id}")
+    assert answer.status_code == 200
+    html = answer.get_data(as_text=True)
+    assert [a for a in alerts(html) if a.startswith(banner)]
+    # what the other backend knows is still there
+    assert ("card declined" in html) if down == "JAEGER_URL" else ("POST /payments/authorize" in html)
+
+
+@pytest.mark.parametrize("path, banner", [
+    ("/services", "Metrics unavailable"), ("/services/payments", "Charts unavailable"),
+    ("/logs", "Logs unavailable"),
+], ids=["overview", "service page", "logs"])
+def test_it_shows_a_page_with_a_banner_when_its_backends_are_down(make_app, closed_url, path, banner):
+    client = log_in(make_app(PROMETHEUS_URL=closed_url, ELASTICSEARCH_URL=closed_url, JAEGER_URL=closed_url))
+    answer = client.get(path)
+    assert answer.status_code == 200
+    assert any(a.startswith(banner) for a in alerts(answer.get_data(as_text=True)))
+
+
+def test_it_shows_the_overview_with_elasticsearch_and_jaeger_down(make_app, closed_url):
+    client = log_in(make_app(ELASTICSEARCH_URL=closed_url, JAEGER_URL=closed_url))
+    answer = client.get("/services?range=1h")
+    assert answer.status_code == 200 and alerts(answer.get_data(as_text=True)) == []
+
+
+def test_it_refreshes_the_overview_rows_with_htmx(viewer):
+    answer = viewer.get("/services?range=6h", headers={"HX-Request": "true"})
+    assert answer.status_code == 200 and "<html" not in answer.get_data(as_text=True)
+    assert "HX-Request" in answer.headers["Vary"]
+    page = viewer.get("/services?range=6h").get_data(as_text=True)
+    assert 'hx-get="/services?range=6h"' in page and 'aria-pressed="true">6h<' in page
+
+
+def test_it_filters_the_logs_page_and_links_each_trace(viewer, seeded):
+    html = viewer.get(f"/logs?range=1h&trace_id={seeded.trace_id}&level=error").get_data(as_text=True)
+    assert "2 line(s)" in html
+    assert html.count(f'href="/traces/{seeded.trace_id}?range=1h"') == 2
+    assert 'class="histogram"' in html
+
+
+@pytest.mark.parametrize("path", ["/logs?trace_id=xyz", "/services?range=2h", "/traces/not-a-trace"],
+                         ids=["bad trace filter", "unknown range", "bad trace id"])
+def test_it_answers_bad_input_with_400(viewer, path):
+    assert viewer.get(path).status_code == 400

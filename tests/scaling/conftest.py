@@ -1,0 +1,52 @@
+"""Fixtures for the scaling tests: an app on a temp database with an in-memory executor, and the cast's tokens."""
+from __future__ import annotations
+
+import pytest
+
+from console import auth, create_app, store
+from console.backends import close_backends
+from console.scaling import EXTENSION
+
+
+class MemoryExecutor:
+    """Replica counts kept in a dict: the scale API's behaviour without processes behind it."""
+
+    def __init__(self, counts: dict[str, int]):
+        self.counts = dict(counts)
+        self.calls: list[tuple[str, int]] = []
+
+    def replicas(self, target: str) -> tuple[int, int]:
+        return self.counts[target], self.counts[target]
+
+    def scale(self, target: str, replicas: int) -> None:
+        self.calls.append((target, replicas))
+        self.counts[target] = replicas
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": f"sqlite:///{tmp_path / 'console.db'}",
+                      "SCALING_HOME": str(tmp_path / "home")})
+    app.extensions[EXTENSION] = MemoryExecutor({"gateway": 1, "payments": 1, "catalog": 1})
+    yield app
+    close_backends(app)
+    store.get_engine(app).dispose()
+
+
+@pytest.fixture
+def memory(app) -> MemoryExecutor:
+    return app.extensions[EXTENSION]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def headers(app) -> dict[str, dict[str, str]]:
+    """An Authorization header per role."""
+    with app.app_context():
+        db = store.session()
+        return {role: {"Authorization": f"Bearer {auth.create_token(db, role=role, name=role)[0]}"}
+                for role in auth.ROLES}
