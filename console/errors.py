@@ -62,3 +62,11 @@ class Conflict(OpsError, ValueError):
         super().__init__(f"{what}: {reason}")
         self.what = what
         self.reason = reason
+
+
+class StackNotRunning(BackendUnavailable):
+    """The local stack under a home is not running, so nothing can be started against it."""
+
+    def __init__(self, home: str):
+        super().__init__("local stack", f"not running under {home}: start it with `opsconsole stack up`")
+        self.home = home

@@ -17,7 +17,7 @@ import httpx
 
 from collectors.file_sd import write_targets
 from collectors.logship.config import write_demo_config
-from console.errors import StartError, UsageProblem
+from console.errors import StackNotRunning, StartError, UsageProblem
 from deploy.local import nginx, process
 from deploy.local.layout import HOST, SERVICES, Layout, Ports, load_ports, service_port
 
@@ -167,6 +167,9 @@ def _publish(layout: Layout, ports: Ports, replicas: list[Replica]) -> None:
 def services_up(layout: Layout, ports: Ports, replicas: dict[str, int]) -> list[Replica]:
     """Run ``replicas[service]`` replicas of each service (others keep their last count, or 1), healthy,
     published to nginx and Prometheus, plus the log shipper; returns the replicas now running."""
+    if not process.is_running(layout, "nginx"):
+        # replicas need the stack's nginx, Redis and Jaeger: never start them into a void
+        raise StackNotRunning(str(layout.home))
     layout.ensure()
     state = _load_state(layout)
     live = [r for r in load_replicas(layout) if process.is_running(layout, r.name)]

@@ -111,6 +111,9 @@ def service_page(service: str, window: Window) -> ServicePage:
     chart_error = next((f.error for f in charts.values() if not f.ok), None)
     chart = None if chart_error else uplot_columns({k: f.value for k, f in charts.items()},
                                                    got["exemplars"].value or [])
+    if chart is not None:
+        # the charts span the chosen range even where data covers only part of it
+        chart["range"] = [window.start.timestamp(), window.end.timestamp()]
     instances = got["instances"]
     report = got["report"].value if got["report"].ok else failed_report(service, window, got["report"].error)
     replicas = sorted(instances.value or [], key=lambda s: s.labels.get("replica", ""))

@@ -1,10 +1,12 @@
-"""Real gunicorn replicas started, resized and stopped by the runtime (nginx is configured, not run)."""
+"""Real gunicorn replicas started, resized and stopped by the runtime, behind a real nginx of the test's own."""
 import json
 
 import httpx
 import pytest
 
+from console.errors import StackNotRunning
 from deploy.local import process
+from deploy.local.parts import Options, by_name
 from deploy.local.layout import Layout, Ports, save_ports
 from sample_services.runtime import load_replicas, services_down, services_status, services_up
 
@@ -15,8 +17,19 @@ def home(tmp_path, redis_url, rdb, unused_port):
     ports = Ports(redis=int(redis_url.rsplit(":", 1)[1].split("/")[0]), nginx=unused_port(),
                   jaeger_otlp_http=unused_port(), elasticsearch=unused_port(), logship_metrics=unused_port())
     save_ports(layout, ports)
+    nginx = by_name("nginx").launch(layout, ports, Options())
+    process.start(layout, "nginx", nginx.argv, env=nginx.env, cwd=nginx.cwd, user=nginx.user)
     yield layout, ports
     services_down(layout)
+    process.stop(layout, "nginx")
+
+
+def test_it_refuses_to_start_replicas_without_a_running_stack(tmp_path):
+    layout = Layout(tmp_path / "home")
+    with pytest.raises(StackNotRunning) as refused:
+        services_up(layout, Ports(), {"gateway": 1})
+    assert "opsconsole stack up" in str(refused.value)
+    assert process.running_names(layout) == []
 
 
 def test_it_runs_resizes_and_stops_replicas(home, monkeypatch):
