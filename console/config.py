@@ -27,12 +27,15 @@ DEFAULTS: dict[str, Any] = {
     "LOGS_INDEX": "logs-opsconsole-*",
     # where rule files go; empty: the directory of Prometheus' own rule_files glob
     "RULES_DIR": "",
+    # seconds between two passes of the scaling loop; the loop runs where SCALING_LOOP is set
+    "SCALING_PERIOD": 15.0,
 }
 
 # environment variable -> key; each is read as a string and validated like any other layer
 ENV_KEYS = {f"OPSCONSOLE_{key}": key for key in (*URL_KEYS, "SECRET_KEY", "BACKEND_TIMEOUT", "LOGS_INDEX",
                                                   "DATABASE_URL", "SESSION_COOKIE_SECURE", "LOG_FILE",
-                                                  "OTLP_ENDPOINT", "RULES_DIR")}
+                                                  "OTLP_ENDPOINT", "RULES_DIR", "SCALING_PERIOD",
+                                                  "SCALING_LOOP")}
 
 
 def stack_settings(ports: Ports) -> dict[str, Any]:

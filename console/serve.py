@@ -65,9 +65,10 @@ def serve(host: str, port: int | None, workers: int, threads: int) -> None:
     port = port or ports.console
     ensure_port_free(host, port)
     # before the workers fork: migrates once and shows a generated admin password once
-    first_admin(settings)
+    # (the master's app must not run the scaling loop: each worker runs its own, the lease picks one)
+    first_admin({**settings, "SCALING_LOOP": False})
     click.echo(f"opsconsole: serving on http://{host}:{port}", err=True)
-    ConsoleServer(settings, {
+    ConsoleServer({"SCALING_LOOP": True, **settings}, {
         "bind": f"{host}:{port}",
         "workers": workers,
         "worker_class": "gthread",

@@ -7,6 +7,7 @@ missing: the fixture installs and starts it, or the test errors.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,11 @@ from deploy.local import stack as local_stack
 from deploy.local.layout import HOST, Layout, Ports
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Give the run a home of its own, so nothing a test builds ever resolves to a demo's ``./.opsconsole``."""
+    os.environ["OPSCONSOLE_HOME"] = tempfile.mkdtemp(prefix="opsconsole-test-home-")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The scaling tables: policies (versioned), decision records, manual overrides, idempotency keys."""
+"""The scaling tables: policies (versioned), decision records, overrides, idempotency keys, the loop's lease."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from console.store.models import Base, UTCDateTime, utcnow
 
-__all__ = ["IdempotencyRecord", "PolicyRecord", "ScaleOverride", "ScaleRecord"]
+__all__ = ["IdempotencyRecord", "LeaseRecord", "PolicyRecord", "RecommendationRecord", "ScaleOverride", "ScaleRecord"]
 
 
 class PolicyRecord(Base):
@@ -72,3 +72,25 @@ class IdempotencyRecord(Base):
     status: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LeaseRecord(Base):
+    """Who leads the scaling loop (``holder``) and until when, unless renewed."""
+
+    __tablename__ = "scaling_leases"
+
+    name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RecommendationRecord(Base):
+    """One tick's unstabilized recommendation, kept in the store so a new leader stabilizes like the old one."""
+
+    __tablename__ = "scaling_recommendations"
+    __table_args__ = (Index("ix_scaling_recommendations_target_at", "target", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target: Mapped[str] = mapped_column(String(63))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    replicas: Mapped[int] = mapped_column(Integer)

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from console.errors import Conflict
+from console.scaling.engine import Decision
 from console.scaling.executors import Executor
 from console.scaling.models import (
     IdempotencyRecord,
@@ -117,6 +118,23 @@ def scale(db: Session, executor: Executor, *, target: str, replicas: int, reason
         until = now + timedelta(seconds=override_seconds)
         db.merge(ScaleOverride(target=target, replicas=replicas, until=until, actor=actor, reason=reason))
         record.detail = {"override_until": until.isoformat()}
+    db.add(record)
+    db.commit()
+    return record
+
+
+def record_decision(db: Session, decision: Decision, *, actor: str, result: str,
+                    error: str | None = None) -> ScaleRecord:
+    """Record a decision of the loop: from -> to, its reasons and metric values, and how applying it ended."""
+    detail: dict[str, Any] = {"condition": decision.condition, "recommendation": decision.recommendation}
+    if decision.errors:
+        detail["metric_errors"] = list(decision.errors)
+    if error is not None:
+        detail["error"] = error
+    record = ScaleRecord(at=decision.at, target=decision.target, actor=actor, kind="auto",
+                         from_replicas=decision.current, to_replicas=decision.desired,
+                         reason="; ".join(decision.reasons) or decision.condition, dry_run=False, result=result,
+                         values=decision.values or None, detail=detail)
     db.add(record)
     db.commit()
     return record

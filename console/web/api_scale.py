@@ -12,7 +12,7 @@ from flask import request
 from pydantic import BaseModel, ConfigDict, Field
 
 from console import store
-from console.errors import OpsError
+from console.errors import OpsError, StackNotRunning
 from console.scaling import executor, service
 from console.scaling.executors.local import UnknownService
 from console.scaling.policy import NAME, Policy
@@ -116,7 +116,7 @@ class PolicyList(BaseModel):
 
 
 @route(bp, "POST", "/scale", role="operator", body=ScaleRequest, response=ScaleEventOut,
-       errors=(404, 409, 422, 502), tag="scaling",
+       errors=(404, 409, 422, 502, 503), tag="scaling",
        summary="Scale a target by hand (Idempotency-Key header honoured); sets an override the loop respects")
 def scale(body: ScaleRequest):
     """Scale (or, with ``dry_run``, only record) and answer with the decision record."""
@@ -137,6 +137,8 @@ def scale(body: ScaleRequest):
         raise ApiError(404, "not_found", str(e)) from e
     except service.OutOfBounds as e:
         raise ApiError(422, "out_of_bounds", str(e)) from e
+    except StackNotRunning as e:
+        raise ApiError(503, "stack_not_running", str(e)) from e
     except OpsError as e:
         raise ApiError(502, "scale_failed", str(e)) from e
     answer = ScaleEventOut.model_validate(record)

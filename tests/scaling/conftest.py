@@ -1,6 +1,8 @@
 """Fixtures for the scaling tests: an app on a temp database with an in-memory executor, and the cast's tokens."""
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from console import auth, create_app, store
@@ -50,3 +52,22 @@ def headers(app) -> dict[str, dict[str, str]]:
         db = store.session()
         return {role: {"Authorization": f"Bearer {auth.create_token(db, role=role, name=role)[0]}"}
                 for role in auth.ROLES}
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL cluster for the scaling tests that share a database between consoles."""
+    from pg import throwaway_cluster
+
+    with throwaway_cluster() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    """A fresh database: a SQLite file, or a new database on the session's PostgreSQL."""
+    from pg import create_database
+
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'shared.db'}"
+    return create_database(request.getfixturevalue("postgres_server"), f"scaling_{uuid.uuid4().hex[:12]}")

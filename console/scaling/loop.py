@@ -1,0 +1,168 @@
+"""The scaling loop: every period the leader reads each policy's metrics, decides, applies and records.
+
+Every console runs the loop; the lease (``console.scaling.lease``) makes one of them the leader
+and only the leader acts. The lease is renewed (or, by a follower, tried) twice per period and
+lasts one and a half periods, so a dead leader is replaced within two periods. A tick skips a
+target under an unexpired manual override, hands ``decide`` the recommendations and scale events
+kept in the store (a new leader stabilizes as the old one would have), and scales only when the
+decision differs from the replicas the executor reports: a tick repeated, or run by a second
+leader after a takeover, finds the count already there and applies nothing twice.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import os
+import socket
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from flask import Flask
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from console import store
+from console.backends import get_backends
+from console.errors import BackendError, OpsError
+from console.scaling import lease
+from console.scaling.engine import History, Recommendation, ScaleEvent, decide
+from console.scaling.models import (
+    PolicyRecord,
+    RecommendationRecord,
+    ScaleOverride,
+    ScaleRecord,
+)
+from console.scaling.policy import Policy, PolicyError
+from console.scaling.service import record_decision
+from console.store.models import utcnow
+
+__all__ = ["DEFAULT_PERIOD", "Loop", "history", "observe"]
+
+DEFAULT_PERIOD = 15.0
+# the longest stabilization window and rate period a policy may have: older history is never read
+HISTORY_SECONDS = 3600
+log = logging.getLogger(__name__)
+
+
+def observe(prometheus, policy: Policy, now: datetime) -> dict[str, float | list[float] | None]:
+    """Each metric of ``policy`` at ``now``: one number, the per-replica values, or None when it has no answer."""
+    observed: dict[str, float | list[float] | None] = {}
+    for metric in policy.spec.metrics:
+        try:
+            samples = prometheus.query(metric.promql(policy.target), now)
+        except (BackendError, PolicyError) as e:
+            log.warning("scaling %s: metric %s unread: %s", policy.target, metric.name, e)
+            observed[metric.name] = None
+            continue
+        # NaN is Prometheus' answer for "no traffic to divide by": no sample, not a number to scale on
+        values = [s.value for s in samples if not math.isnan(s.value)]
+        if metric.per_replica:
+            observed[metric.name] = values
+        else:
+            observed[metric.name] = values[0] if values else None
+    return observed
+
+
+def history(db: Session, target: str, now: datetime) -> History:
+    """What the engine remembers of ``target``: stored recommendations and applied scales of the last hour."""
+    since = now - timedelta(seconds=HISTORY_SECONDS)
+    recommendations = db.scalars(select(RecommendationRecord).where(
+        RecommendationRecord.target == target, RecommendationRecord.at > since).order_by(RecommendationRecord.at))
+    scales = list(db.scalars(select(ScaleRecord).where(
+        ScaleRecord.target == target, ScaleRecord.at > since, ScaleRecord.result == "applied")))
+    return History(
+        recommendations=tuple(Recommendation(r.at, r.replicas) for r in recommendations),
+        scale_ups=tuple(ScaleEvent(s.at, s.to_replicas - s.from_replicas) for s in scales
+                        if s.to_replicas > s.from_replicas),
+        scale_downs=tuple(ScaleEvent(s.at, s.from_replicas - s.to_replicas) for s in scales
+                          if s.to_replicas < s.from_replicas))
+
+
+class Loop:
+    """The scaling loop of one console; ``tick(now)`` is one pass, ``start()`` runs it every ``period`` seconds."""
+
+    def __init__(self, app: Flask, *, period: float = DEFAULT_PERIOD, holder: str | None = None):
+        self.app = app
+        self.period = period
+        self.ttl = timedelta(seconds=1.5 * period)
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._scheduler: BackgroundScheduler | None = None
+
+    def campaign(self, now: datetime) -> bool:
+        """Take or renew the lease at ``now``; whether this console leads."""
+        return lease.acquire(store.get_engine(self.app), self.holder, now, self.ttl)
+
+    def tick(self, now: datetime) -> list[ScaleRecord]:
+        """One pass at ``now`` if this console leads: the decisions that changed a replica count, as recorded."""
+        if not self.campaign(now):
+            return []
+        with self.app.app_context():
+            from console.scaling import executor
+
+            db = store.new_session()
+            try:
+                acted = []
+                for record in db.scalars(select(PolicyRecord).order_by(PolicyRecord.name)).all():
+                    try:
+                        acted += self._scale(db, executor(), Policy.model_validate(record.document), now)
+                    except Exception:
+                        # one target failing (its executor, its database rows) must not stop the others
+                        db.rollback()
+                        log.exception("scaling %s: tick failed", record.target)
+                return acted
+            finally:
+                db.close()
+
+    def _scale(self, db: Session, executor, policy: Policy, now: datetime) -> Sequence[ScaleRecord]:
+        target = policy.target
+        override = db.get(ScaleOverride, target)
+        if override is not None and override.is_active(now):
+            return []
+        current, ready = executor.replicas(target)
+        backends = get_backends()
+        decision = decide(policy, now, observe(backends["prometheus"], policy, now), current, ready,
+                          history(db, target, now), self._firing(backends["alertmanager"], policy))
+        if decision.recommendation is not None:
+            db.add(RecommendationRecord(target=target, at=now, replicas=decision.recommendation))
+            db.execute(delete(RecommendationRecord).where(
+                RecommendationRecord.target == target,
+                RecommendationRecord.at <= now - timedelta(seconds=HISTORY_SECONDS)))
+            db.commit()
+        if not decision.rescale:
+            return []
+        actor = f"loop:{self.holder}"
+        try:
+            executor.scale(target, decision.desired)
+        except (OpsError, LookupError) as e:
+            log.warning("scaling %s to %d failed: %s", target, decision.desired, e)
+            return [record_decision(db, decision, actor=actor, result="failed", error=str(e))]
+        return [record_decision(db, decision, actor=actor, result="applied")]
+
+    @staticmethod
+    def _firing(alertmanager, policy: Policy) -> set[str]:
+        if not policy.spec.on_alert:
+            return set()
+        try:
+            return {a.name for a in alertmanager.alerts()}
+        except BackendError as e:
+            log.warning("scaling %s: alerts unread: %s", policy.target, e)
+            return set()
+
+    def start(self) -> None:
+        """Run in the background: the lease twice a period, a tick every period."""
+        scheduler = BackgroundScheduler(timezone="UTC")
+        scheduler.add_job(lambda: self.campaign(utcnow()), "interval", seconds=self.period / 2,
+                          id="scaling-lease", max_instances=1, coalesce=True)
+        scheduler.add_job(lambda: self.tick(utcnow()), "interval", seconds=self.period,
+                          id="scaling-tick", max_instances=1, coalesce=True)
+        scheduler.start()
+        self._scheduler = scheduler
+
+    def stop(self) -> None:
+        """Stop ticking and hand the lease over at once."""
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=True)
+            self._scheduler = None
+        lease.release(store.get_engine(self.app), self.holder, utcnow())

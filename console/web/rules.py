@@ -1,0 +1,274 @@
+"""The rule pages: the list with live state, the editor (inline validation, save, history, diff, rollback, backtest).
+
+Changes go through ``console.rules.manage`` like the API's, are audited under the same
+actions (``rules.create``, ``rules.update``, ``rules.rollback``), and need the operator role;
+viewers read, validate and backtest.
+"""
+from __future__ import annotations
+
+import datetime
+import math
+import time
+
+from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from pydantic import ValidationError
+
+from console import auth, store
+from console.errors import BackendError, Conflict, UsageProblem
+from console.rules import RuleInvalid, manage, target, versions
+from console.rules.apply import ApplyFailed
+from console.rules.backtest import MAX_POINTS, backtest
+from console.rules.model import Rule
+from console.rules.promtool import ERROR, Problem
+from console.web.pages import wants_partial
+
+bp = Blueprint("rules", __name__)
+
+# backtest windows offered in the editor, in seconds
+RANGES = {"1h": 3600, "6h": 6 * 3600, "24h": 86400, "7d": 7 * 86400}
+FIELDS = ("group", "alert", "expr", "for", "keep_firing_for", "labels", "annotations", "reason")
+MAX_ID = 2**63 - 1
+
+
+@bp.app_template_filter("utc_time")
+def utc_time(seconds: float) -> str:
+    """Unix seconds as a UTC date and time."""
+    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).strftime("%m-%d %H:%M:%S UTC")
+
+
+def parse_pairs(text: str, field: str) -> dict[str, str]:
+    """``name: value`` lines into a mapping; ``UsageProblem`` naming the line that has no colon."""
+    pairs = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        name, colon, value = line.partition(":")
+        if not colon:
+            raise UsageProblem(f"{field} line {number}: write it as 'name: value'")
+        pairs[name.strip()] = value.strip()
+    return pairs
+
+
+def format_pairs(pairs: dict[str, str]) -> str:
+    """The textarea form of labels or annotations."""
+    return "\n".join(f"{name}: {value}" for name, value in pairs.items())
+
+
+def form_rule(form) -> tuple[Rule | None, list[Problem]]:
+    """The rule a submitted form describes, or None and the problems that keep it from being one."""
+    problems = []
+    fields = {name: form.get(name, "") for name in ("group", "alert", "expr", "for", "keep_firing_for")}
+    for name in ("labels", "annotations"):
+        try:
+            fields[name] = parse_pairs(form.get(name, ""), name)
+        except UsageProblem as e:
+            problems.append(Problem(name, ERROR, str(e)))
+    if problems:
+        return None, problems
+    fields["for"] = fields["for"] or "0s"
+    fields["keep_firing_for"] = fields["keep_firing_for"] or "0s"
+    try:
+        return Rule.model_validate(fields), []
+    except ValidationError as e:
+        return None, [Problem(".".join(str(p) for p in err["loc"]) or "rule", ERROR, err["msg"]) for err in e.errors()]
+
+
+def field_problems(problems: list[Problem]) -> dict[str, list[Problem]]:
+    """Problems by the form field they point at (``annotations.summary`` belongs to ``annotations``)."""
+    found: dict[str, list[Problem]] = {name: [] for name in FIELDS}
+    for p in problems:
+        name = p.field.split(".")[0]
+        found.setdefault(name if name in FIELDS else "rule", []).append(p)
+    return found
+
+
+def _checked(form) -> tuple[Rule | None, list[Problem]]:
+    rule, problems = form_rule(form)
+    if rule is None:
+        return None, problems
+    return rule, manage.validate(rule, target(), now=time.time())
+
+
+def _values(rule: Rule | None, form=None) -> dict[str, str]:
+    if form is not None:
+        return {name: form.get(name, "") for name in FIELDS}
+    if rule is None:
+        return {name: "" for name in FIELDS} | {"for": "1m", "keep_firing_for": "0s"}
+    spec = rule.spec()
+    return {**{k: spec[k] for k in ("group", "alert", "expr", "for", "keep_firing_for")},
+            "labels": format_pairs(rule.labels), "annotations": format_pairs(rule.annotations), "reason": ""}
+
+
+def _submitted() -> tuple[dict[str, str], Rule | None, list[Problem]]:
+    """The posted form's values, its rule and what is wrong with it before validation (a reason is required)."""
+    values = _values(None, request.form)
+    values["reason"] = values["reason"].strip()[:500]
+    rule, problems = form_rule(request.form)
+    if not values["reason"]:
+        problems.append(Problem("reason", ERROR, "say why the rule changes"))
+    return values, rule, problems
+
+
+def _row(rule_id: int):
+    row = versions.get(store.session(), rule_id) if rule_id <= MAX_ID else None
+    if row is None:
+        abort(404, f"no rule with id {rule_id}")
+    return row
+
+
+def _may_edit() -> bool:
+    principal = auth.current_principal()
+    return principal is not None and auth.role_allows(principal.role, "operator")
+
+
+def _editor(row, *, values: dict[str, str], problems: list[Problem] = (), banner: str = "", status: int = 200):
+    history = versions.history(store.session(), row.id) if row is not None else []
+    page = render_template("rules/rule.html", row=row, values=values, problems=list(problems),
+                           by_field=field_problems(list(problems)), banner=banner, history=history,
+                           may_edit=_may_edit(), ranges=RANGES, saved=request.args.get("saved"))
+    return page, status
+
+
+def _audit(action: str, target_name: str, result: str, detail: dict) -> None:
+    auth.record_audit(principal=auth.current_principal(), action=action, target=target_name, result=result,
+                      source=request.remote_addr, detail=detail)
+
+
+def _change(action: str, target_name: str, detail: dict, change, row, values, problems=()):
+    """Run a change through ``manage``; a refusal re-renders the editor with why, and is audited."""
+    try:
+        saved = change()
+    except RuleInvalid as e:
+        _audit(action, target_name, "invalid_rule", detail)
+        return _editor(row, values=values, problems=e.problems, status=422)
+    except Conflict as e:
+        _audit(action, target_name, "conflict", detail)
+        return _editor(row, values=values, problems=problems, banner=str(e), status=409)
+    except ApplyFailed as e:
+        _audit(action, target_name, "rules_not_applied", detail)
+        return _editor(row, values=values, problems=problems, banner=f"Not applied, nothing changed: {e}", status=503)
+    except BackendError as e:
+        _audit(action, target_name, "error", detail)
+        return _editor(row, values=values, problems=problems, banner=str(e), status=502)
+    _audit(action, f"rule:{saved.id}", "ok", {**detail, "version": saved.version})
+    return redirect(url_for("rules.rule", rule_id=saved.id, saved=saved.version), 303)
+
+
+@bp.get("/rules")
+@auth.login_required
+def index():
+    """Every rule by group, with its live state, last evaluation and active alerts from Prometheus."""
+    rows = versions.active(store.session())
+    live, banner = {}, ""
+    try:
+        live = {(g.name, r.name): r for g in target().api.groups() for r in g.rules}
+    except BackendError as e:
+        banner = f"Live state unavailable: {e}"
+    groups: dict[str, list] = {}
+    for row in rows:
+        groups.setdefault(row.group_name, []).append((row, live.get((row.group_name, row.alert))))
+    return render_template("rules/index.html", groups=groups, banner=banner, may_edit=_may_edit())
+
+
+@bp.route("/rules/new", methods=["GET", "POST"])
+@auth.role_required("operator")
+def new():
+    """The form for a new rule; posting it validates, stores version 1 and applies."""
+    if request.method == "GET":
+        return _editor(None, values=_values(None))
+    values, rule, problems = _submitted()
+    name = f"rule:{values['group']}/{values['alert']}"
+    detail = {"group": values["group"], "alert": values["alert"], "reason": values["reason"]}
+    if problems:
+        _audit("rules.create", name, "invalid_rule", detail)
+        return _editor(None, values=values, problems=problems, status=422)
+    return _change("rules.create", name, detail,
+                   lambda: manage.create(store.session(), target(), rule, actor=auth.current_principal().actor,
+                                         reason=values["reason"], now=time.time()), None, values)
+
+
+@bp.get("/rules/<int:rule_id>")
+@auth.login_required
+def rule(rule_id: int):
+    """The editor of one rule (read-only below operator), its versions, diffs and backtest."""
+    row = _row(rule_id)
+    return _editor(row, values=_values(versions.to_rule(row)))
+
+
+@bp.post("/rules/<int:rule_id>")
+@auth.role_required("operator")
+def save(rule_id: int):
+    """Validate, store as the next version and apply."""
+    row = _row(rule_id)
+    values, rule, problems = _submitted()
+    detail = {"reason": values["reason"]}
+    if problems:
+        _audit("rules.update", f"rule:{rule_id}", "invalid_rule", detail)
+        return _editor(row, values=values, problems=problems, status=422)
+    return _change("rules.update", f"rule:{rule_id}", detail,
+                   lambda: manage.update(store.session(), target(), row, rule, actor=auth.current_principal().actor,
+                                         reason=values["reason"], now=time.time()), row, values)
+
+
+@bp.post("/rules/<int:rule_id>/rollback")
+@auth.role_required("operator")
+def rollback(rule_id: int):
+    """Make an earlier version's content the next version."""
+    row = _row(rule_id)
+    number = request.form.get("version", type=int)
+    if number is None or number < 1 or number > MAX_ID:
+        abort(400, "which version to roll back to?")
+    values = _values(versions.to_rule(row))
+    try:
+        return _change("rules.rollback", f"rule:{rule_id}", {"rollback_to": number},
+                       lambda: manage.rollback(store.session(), target(), row, number,
+                                               actor=auth.current_principal().actor, now=time.time()), row, values)
+    except UsageProblem as e:
+        abort(400, str(e))
+
+
+@bp.post("/rules/validate")
+@auth.login_required
+def validate():
+    """The problems of the form's rule, as the partial that marks them at their fields (htmx)."""
+    try:
+        _, problems = _checked(request.form)
+    except BackendError as e:
+        problems = [Problem("rule", "warning", f"live checks unavailable: {e}")]
+    return render_template("rules/_problems.html", problems=problems, by_field=field_problems(problems), oob=True)
+
+
+@bp.get("/rules/<int:rule_id>/diff")
+@auth.login_required
+def diff(rule_id: int):
+    """A unified diff of the rendered YAML of two versions of a rule (``a`` before ``b``)."""
+    db = store.session()
+    _row(rule_id)
+    numbers = (request.args.get("a", type=int), request.args.get("b", type=int))
+    found = [versions.version(db, rule_id, n) if n is not None and 1 <= n <= MAX_ID else None for n in numbers]
+    if None in found:
+        abort(404, "no such version")
+    old, new = (versions.to_rule(v) if v.spec is not None else None for v in found)
+    text = versions.diff(old, new)
+    template = "rules/_diff.html" if wants_partial() else "rules/diff.html"
+    response = make_response(render_template(template, text=text, a=numbers[0], b=numbers[1], rule_id=rule_id))
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.post("/rules/backtest")
+@auth.login_required
+def run_backtest():
+    """The would-be alerts of the form's rule over the chosen range of real history."""
+    span = RANGES.get(request.form.get("range", "1h"), 3600)
+    rule, problems = form_rule(request.form)
+    if rule is None:
+        return render_template("rules/_backtest.html", result=None, problems=problems)
+    end = time.time()
+    try:
+        # the evaluation interval, unless the range would need more points than Prometheus answers
+        step = max(target().interval(), math.ceil(span / (MAX_POINTS - 1)))
+        result = backtest(rule, target().prometheus, start=end - span, end=end, step=step, chart=False)
+    except BackendError as e:
+        return render_template("rules/_backtest.html", result=None, problems=[], banner=str(e))
+    return render_template("rules/_backtest.html", result=result, problems=[])

@@ -1,0 +1,153 @@
+"""The rule pages against the real Prometheus: list with live state, editor, inline validation, save, diff,
+rollback, backtest, the roles and CSRF they need, and a banner when Prometheus is down."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from rulekit import free_port, make_console, shut
+
+from console import auth, store
+from console.rules import versions
+from console.rules.model import Rule
+from console.store import AuditEntry
+from console.web.rules import field_problems, form_rule, parse_pairs
+
+pytestmark = pytest.mark.stack
+
+PASSWORD = "a long test password"
+RULE = {"group": "pagetest", "alert": "PrometheusSelfUp", "expr": 'up{job="prometheus"} == 1', "for": "10s",
+        "labels": {"severity": "ticket"}, "annotations": {"summary": "{{ $labels.instance }} is up"}}
+FORM = {"group": "pagetest", "alert": "PrometheusSelfUp", "expr": 'up{job="prometheus"} == 1', "for": "10s",
+        "keep_firing_for": "0s", "labels": "severity: ticket", "annotations": "summary: {{ $labels.instance }} is up"}
+
+
+def log_in(app, role: str):
+    """A test client logged in through the form as a new user holding ``role``."""
+    with app.app_context():
+        auth.create_user(store.session(), name=f"page-{role}", password=PASSWORD, role=role)
+    client = app.test_client()
+    token = csrf(client, "/login")
+    assert client.post("/login", data={"name": f"page-{role}", "password": PASSWORD, "csrf_token": token}).status_code == 302
+    return client
+
+
+def csrf(client, path: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True))[1]
+
+
+@pytest.fixture
+def rule_id(console) -> int:
+    answer = console.client.post("/api/v1/rules", json={**RULE, "reason": "first"}, headers=console.operator)
+    assert answer.status_code == 201, answer.json
+    return answer.json["id"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    pytest.param("", {}, id="empty"),
+    pytest.param("severity: page\n\nteam: sre", {"severity": "page", "team": "sre"}, id="lines"),
+    pytest.param("summary: at 12:00 {{ $value }}", {"summary": "at 12:00 {{ $value }}"}, id="colon in value"),
+])
+def test_it_parses_name_value_lines(text, expected):
+    assert parse_pairs(text, "labels") == expected
+
+
+def test_it_points_form_problems_at_their_fields():
+    rule, problems = form_rule({**FORM, "labels": "no colon here", "for": "5x"})
+    assert rule is None and [(p.field, p.message) for p in problems] == [
+        ("labels", "labels line 1: write it as 'name: value'")]
+    rule, problems = form_rule({**FORM, "for": "5x"})
+    assert rule is None and field_problems(problems)["for"]
+    assert form_rule(FORM) == (Rule.model_validate(RULE), [])
+
+
+def test_it_lists_rules_with_their_live_state_for_viewers(console, rule_id):
+    viewer = log_in(console.app, "viewer")
+    html = viewer.get("/rules").get_data(as_text=True)
+    assert ">pagetest</h2>" in html and f'href="/rules/{rule_id}">PrometheusSelfUp</a>' in html
+    assert re.search(r'class="pill pill-(up|pending|down)">(inactive|pending|firing)<', html), html
+    assert "v1</td>" in html and "New rule" not in html and "banner-down" not in html
+
+    page = viewer.get(f"/rules/{rule_id}").get_data(as_text=True)
+    assert "Read only" in page and "Save and apply" not in page and "Roll back" not in page
+    assert 'id="f-expr"' in page and "readonly" in page
+
+
+def test_it_refuses_edits_to_viewers_and_without_csrf(console, rule_id):
+    viewer = log_in(console.app, "viewer")
+    token = csrf(viewer, f"/rules/{rule_id}")
+    form = {**FORM, "reason": "x", "csrf_token": token}
+    assert viewer.post(f"/rules/{rule_id}", data=form).status_code == 403
+    assert viewer.post(f"/rules/{rule_id}/rollback", data={"version": 1, "csrf_token": token}).status_code == 403
+    assert viewer.get("/rules/new").status_code == 403
+    operator = log_in(console.app, "operator")
+    assert operator.post(f"/rules/{rule_id}", data={**FORM, "reason": "x"}).status_code == 400
+    assert operator.post("/rules/validate", data=FORM).status_code == 400
+
+
+def test_it_validates_inline_with_errors_at_their_fields(console, rule_id):
+    viewer = log_in(console.app, "viewer")
+    token = csrf(viewer, f"/rules/{rule_id}")
+    bad = viewer.post("/rules/validate", data={**FORM, "expr": "sum(up", "csrf_token": token},
+                      headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "1 error(s)" in bad and "<html" not in bad
+    assert re.search(r'id="err-expr"[^>]*hx-swap-oob="true"><div class="error">error: [^<]*unclosed left parenthesis', bad)
+    good = viewer.post("/rules/validate", data={**FORM, "csrf_token": token}).get_data(as_text=True)
+    assert "0 error(s)" in good or "Valid:" in good
+
+
+def test_it_saves_diffs_and_rolls_back_through_the_store_and_prometheus(console, rule_id):
+    operator = log_in(console.app, "operator")
+    token = csrf(operator, f"/rules/{rule_id}")
+    refused = operator.post(f"/rules/{rule_id}", data={**FORM, "for": "30s", "csrf_token": token})
+    assert refused.status_code == 422 and "say why the rule changes" in refused.get_data(as_text=True)
+
+    saved = operator.post(f"/rules/{rule_id}", data={**FORM, "for": "30s", "reason": "less noise", "csrf_token": token})
+    assert saved.status_code == 303 and saved.headers["Location"].endswith(f"/rules/{rule_id}?saved=2")
+    page = operator.get(f"/rules/{rule_id}?saved=2").get_data(as_text=True)
+    assert "Saved and applied: version 2" in page and "less noise" in page and 'value="30s"' in page
+
+    diff = operator.get(f"/rules/{rule_id}/diff?a=1&b=2", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert '<span class="del">-for: 10s</span>' in diff and '<span class="add">+for: 30s</span>' in diff
+
+    rolled = operator.post(f"/rules/{rule_id}/rollback", data={"version": 1, "csrf_token": token})
+    assert rolled.status_code == 303
+    current = console.client.get(f"/api/v1/rules/{rule_id}", headers=console.viewer).json
+    assert (current["version"], current["for"]) == (3, "10s")
+    with console.app.app_context():
+        db = store.session()
+        assert [v.reason for v in versions.history(db, rule_id)] == ["first", "less noise", "rollback to version 1"]
+        audited = [(e.action, e.result, e.actor) for e in db.query(AuditEntry).filter(AuditEntry.target == f"rule:{rule_id}")]
+    assert ("rules.update", "ok", "page-operator") in audited
+    assert ("rules.rollback", "ok", "page-operator") in audited
+    assert ("rules.update", "invalid_rule", "page-operator") in audited
+
+
+def test_it_creates_a_rule_from_the_new_page(console):
+    operator = log_in(console.app, "operator")
+    token = csrf(operator, "/rules/new")
+    created = operator.post("/rules/new", data={**FORM, "alert": "FromThePage", "reason": "try", "csrf_token": token})
+    assert created.status_code == 303, created.get_data(as_text=True)
+    listed = console.client.get("/api/v1/rules", headers=console.viewer).json["items"]
+    assert [(r["alert"], r["version"]) for r in listed] == [("FromThePage", 1)]
+
+
+def test_it_backtests_the_form_over_real_history(console, rule_id):
+    viewer = log_in(console.app, "viewer")
+    token = csrf(viewer, f"/rules/{rule_id}")
+    html = viewer.post("/rules/backtest", data={**FORM, "for": "0s", "range": "1h", "csrf_token": token}).get_data(as_text=True)
+    assert "alert(s) would have fired" in html and 'job="prometheus"' in html
+    assert int(re.search(r"<strong>(\d+)</strong> alert\(s\)", html)[1]) >= 1
+
+
+def test_it_shows_a_banner_when_prometheus_is_down_and_still_lists_the_store(stack, tmp_path):
+    made = make_console(tmp_path, f"http://127.0.0.1:{free_port()}", {})
+    try:
+        with made.app.app_context():
+            versions.create(store.session(), Rule.model_validate(RULE), actor="test")
+            store.session().commit()
+        html = log_in(made.app, "viewer").get("/rules").get_data(as_text=True)
+        assert 'class="banner banner-down" role="alert">Live state unavailable' in html
+        assert ">PrometheusSelfUp</a>" in html and "not loaded" in html
+    finally:
+        shut(made)
