@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from kit import eventually
 
 from deploy.local import process
 from sample_services.loadgen import run_load
@@ -23,18 +24,6 @@ pytestmark = pytest.mark.stack
 SHOP = ("gateway", "catalog", "orders", "inventory", "payments")
 REPLICAS = {"gateway": 3, "catalog": 1, "orders": 1, "inventory": 1, "payments": 1}
 SCRAPE_SECONDS = 2.0
-
-
-def eventually(check, *, timeout: float, interval: float = 0.5, what: str):
-    """Call ``check`` until it returns a truthy value; fail with ``what`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(interval)
-    pytest.fail(f"{what} not true within {timeout:.0f} s (last: {last!r})")
 
 
 def prom_query(stack, promql: str) -> list[dict]:

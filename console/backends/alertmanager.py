@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from console.backends.base import Health, check_settings, probe
-from console.http import Client
+from console.backends.base import Health, HttpBackend, probe
 
 NAME = "alertmanager"
 
@@ -58,15 +57,10 @@ def parse_alerts(body: Any) -> list[Alert]:
     ]
 
 
-class Alertmanager:
+class Alertmanager(HttpBackend):
     """An Alertmanager at ``url``."""
 
     name = NAME
-
-    def __init__(self, url: str, *, timeout: float):
-        check_settings(NAME, url, timeout)
-        self.url = url
-        self._http = Client(NAME, url, timeout=timeout)
 
     def health(self) -> Health:
         """Its own ``/-/healthy`` endpoint."""
@@ -80,7 +74,3 @@ class Alertmanager:
         params = [("filter", m) for m in matchers]
         params += [("silenced", str(silenced).lower()), ("inhibited", str(inhibited).lower())]
         return parse_alerts(self._http.json("GET", "/api/v2/alerts", params=params))
-
-    def close(self) -> None:
-        """Release connections."""
-        self._http.close()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from console.errors import BackendError, ConfigError, OpsError
-from console.http import redact_url
+from console.http import Client, redact_url
 
 log = logging.getLogger(__name__)
 
@@ -89,3 +89,18 @@ def probe_all(backends: dict[str, Backend], *, timeout: float) -> list[Health]:
         else:
             results.append(Health(name, redact_url(backends[name].url), False, None, f"no answer within {timeout:g}s"))
     return results
+
+
+class HttpBackend:
+    """What the plain-HTTP adapters share: checked settings, one ``Client`` seam, ``close``."""
+
+    name: str
+
+    def __init__(self, url: str, *, timeout: float):
+        check_settings(self.name, url, timeout)
+        self.url = url
+        self._http = Client(self.name, url, timeout=timeout)
+
+    def close(self) -> None:
+        """Release connections."""
+        self._http.close()

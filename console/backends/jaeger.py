@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from console.backends.base import Health, check_settings, probe
+from console.backends.base import Health, HttpBackend, probe
 from console.errors import BackendError, UsageProblem
-from console.http import Client
 
 NAME = "jaeger"
 
@@ -116,15 +115,10 @@ def _trace(raw: dict[str, Any]) -> Trace:
     return Trace(raw["traceID"].rjust(32, "0"), spans)
 
 
-class Jaeger:
+class Jaeger(HttpBackend):
     """A Jaeger query service at ``url``."""
 
     name = NAME
-
-    def __init__(self, url: str, *, timeout: float):
-        check_settings(NAME, url, timeout)
-        self.url = url
-        self._http = Client(NAME, url, timeout=timeout)
 
     def health(self) -> Health:
         """The query API answers the list of services."""
@@ -152,7 +146,3 @@ class Jaeger:
         if min_duration_us:
             params["minDuration"] = f"{min_duration_us}us"
         return parse_traces(self._http.json("GET", "/api/traces", params=params))
-
-    def close(self) -> None:
-        """Release connections."""
-        self._http.close()

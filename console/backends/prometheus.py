@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from console.backends.base import Health, check_settings, probe
+from console.backends.base import Health, HttpBackend, probe
 from console.errors import BackendError
-from console.http import Client
 
 NAME = "prometheus"
 
@@ -100,15 +99,10 @@ def _seconds(step: float | timedelta) -> str:
     return repr(step.total_seconds() if isinstance(step, timedelta) else float(step))
 
 
-class Prometheus:
+class Prometheus(HttpBackend):
     """A Prometheus server at ``url``."""
 
     name = NAME
-
-    def __init__(self, url: str, *, timeout: float):
-        check_settings(NAME, url, timeout)
-        self.url = url
-        self._http = Client(NAME, url, timeout=timeout)
 
     def health(self) -> Health:
         """Reachable and answering its API: the build info says which version."""
@@ -134,7 +128,3 @@ class Prometheus:
         """Exemplars of the series selected by ``promql`` between ``start`` and ``end``."""
         form = {"query": promql, "start": _unix(start), "end": _unix(end)}
         return parse_exemplars(self._http.json("POST", "/api/v1/query_exemplars", data=form))
-
-    def close(self) -> None:
-        """Release connections."""
-        self._http.close()

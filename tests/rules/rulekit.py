@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import pytest
+from kit import eventually
 
 from console import auth, create_app, store
 from console.backends import close_backends
@@ -21,18 +20,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind((HOST, 0))
         return s.getsockname()[1]
-
-
-def wait_for(check, *, timeout: float, interval: float = 0.5, what: str):
-    """Call ``check`` until it returns a truthy value; fail naming ``what`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(interval)
-    pytest.fail(f"{what} not true within {timeout:.0f} s (last: {last!r})")
 
 
 def loaded_rules(prometheus_url: str) -> list[tuple[str, str, list[str]]]:
@@ -83,7 +70,7 @@ class OwnPrometheus:
     def start(self) -> None:
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT)
-        wait_for(self.ready, timeout=30, what="our Prometheus ready")
+        eventually(self.ready, timeout=30, what="our Prometheus ready")
 
     def ready(self) -> bool:
         try:

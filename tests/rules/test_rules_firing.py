@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from rulekit import wait_for
+from kit import eventually
 
 from sample_services.runtime import services_down, services_up
 
@@ -68,7 +68,7 @@ def test_it_fires_against_the_shop_and_reaches_alertmanager(console, failing_sho
     assert answer.status_code == 201, answer.json
     created_at = time.time()
 
-    [alert] = wait_for(lambda: alertmanager_alerts(failing_shop.alertmanager_url, marker), timeout=60,
+    [alert] = eventually(lambda: alertmanager_alerts(failing_shop.alertmanager_url, marker), timeout=60,
                        what="the alert in Alertmanager")
     assert alert["labels"]["alertname"] == "PaymentsFailing"
     assert alert["annotations"]["summary"].startswith("payments fails ")
