@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from console.errors import StartError, UsageProblem
-from deploy.local import nginx
+from deploy.local import nginx, sysuser
 from deploy.local.layout import Layout, Ports
 
 PORTS = Ports(nginx=18000)
@@ -15,6 +15,13 @@ PORTS = Ports(nginx=18000)
 
 def _layout(tmp_path: Path) -> Layout:
     return Layout(tmp_path / "home")
+
+
+@pytest.fixture(autouse=True)
+def _no_leftovers(tmp_path: Path):
+    """nginx's temp dirs live outside the home when we are root: remove them with the test."""
+    yield
+    sysuser.remove_private_dirs(_layout(tmp_path))
 
 
 def test_it_answers_503_for_every_service_without_replicas(tmp_path):

@@ -5,7 +5,7 @@ import httpx
 import pytest
 
 from console.errors import StackNotRunning
-from deploy.local import process
+from deploy.local import process, sysuser
 from deploy.local.parts import Options, by_name
 from deploy.local.layout import Layout, Ports, save_ports
 from sample_services.runtime import load_replicas, services_down, services_status, services_up
@@ -22,6 +22,7 @@ def home(tmp_path, redis_url, rdb, unused_port):
     yield layout, ports
     services_down(layout)
     process.stop(layout, "nginx")
+    sysuser.remove_private_dirs(layout)
 
 
 def test_it_refuses_to_start_replicas_without_a_running_stack(tmp_path):
