@@ -57,7 +57,7 @@ def services_status() -> None:
 @click.option("--latency-ms", type=int, default=0, show_default=True, help="Delay added to every request.")
 @click.option("--clear", is_flag=True, help="Remove the fault.")
 def fault(service: str, error_rate: float, latency_ms: int, clear: bool) -> None:
-    """Inject errors and latency into a running SERVICE (picked up within about a second)."""
+    """Inject errors and latency into a running SERVICE (picked up within a quarter of a second)."""
     wanted = faults.validate_fault(service, 0.0 if clear else error_rate, 0 if clear else latency_ms)
     _layout, ports = current()
     client = redis.Redis(host=HOST, port=ports.redis, socket_timeout=2, socket_connect_timeout=2)

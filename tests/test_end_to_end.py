@@ -140,13 +140,16 @@ def test_it_shows_injected_payment_errors_within_two_scrapes(shop):
         eventually(lambda: payments_error_ratio(shop) == 0.0, timeout=15, what="a clean payments error ratio")
         fault_cli(shop, "--error-rate", "0.5")
         started = time.monotonic()
-        # Two scrape intervals, plus the replicas' one-second fault cache.
-        eventually(lambda: 0.3 <= (payments_error_ratio(shop) or 0) <= 0.7,
-                   timeout=2 * SCRAPE_SECONDS + 1, interval=0.2, what="a payments error ratio near 0.5")
+        # Errors show within two scrape intervals (plus the replicas' quarter-second fault cache
+        # and a query's slack); then the ratio settles near the injected rate.
+        eventually(lambda: (payments_error_ratio(shop) or 0) >= 0.2,
+                   timeout=2 * SCRAPE_SECONDS + 2, interval=0.2, what="payment errors in the error ratio")
         print(f"error ratio visible after {time.monotonic() - started:.1f} s")
+        eventually(lambda: 0.3 <= (payments_error_ratio(shop) or 0) <= 0.7,
+                   timeout=5 * SCRAPE_SECONDS, interval=0.2, what="a payments error ratio near 0.5")
         fault_cli(shop, "--clear")
         eventually(lambda: payments_error_ratio(shop) == 0.0,
-                   timeout=2 * SCRAPE_SECONDS + 1, interval=0.2, what="the payments error ratio back at 0")
+                   timeout=5 * SCRAPE_SECONDS, interval=0.2, what="the payments error ratio back at 0")
     finally:
         fault_cli(shop, "--clear")
         stop.set()
