@@ -4,16 +4,13 @@ Elasticsearch that carry the same trace id, with exactly one document per line w
 """
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from kit import eventually
+from kit import checkouts, eventually, payments_fault
 
 from deploy.local import process
 from sample_services.loadgen import run_load
@@ -116,29 +113,13 @@ def payments_error_ratio(stack) -> float | None:
     return float(result[0]["value"][1]) if result else None
 
 
-def fault_cli(stack, *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "console", "fault", "payments", *args], env=stack.env(), check=True, timeout=30)
-
-
-def checkouts(url: str, stop: threading.Event, *, per_second: float, seconds: float) -> None:
-    """Checkouts at a steady pace until ``stop`` (at most ``seconds``): each one calls payments."""
-    deadline = time.monotonic() + seconds
-    with httpx.Client(base_url=url, timeout=5) as http:
-        for n in range(int(per_second * seconds)):
-            if stop.is_set() or time.monotonic() > deadline:
-                return
-            http.post("/api/checkout", json={"product_id": 1 + n % 5, "quantity": 1},
-                      headers={"Idempotency-Key": uuid.uuid4().hex})
-            time.sleep(1 / per_second)
-
-
 def test_it_shows_injected_payment_errors_within_two_scrapes(shop):
     stop = threading.Event()
     load = threading.Thread(target=checkouts, args=(shop.gateway_url, stop), kwargs={"per_second": 25, "seconds": 60})
     load.start()
     try:
         eventually(lambda: payments_error_ratio(shop) == 0.0, timeout=15, what="a clean payments error ratio")
-        fault_cli(shop, "--error-rate", "0.5")
+        payments_fault(shop, "--error-rate", "0.5")
         started = time.monotonic()
         # Errors show within two scrape intervals (plus the replicas' quarter-second fault cache
         # and a query's slack); then the ratio settles near the injected rate.
@@ -147,11 +128,11 @@ def test_it_shows_injected_payment_errors_within_two_scrapes(shop):
         print(f"error ratio visible after {time.monotonic() - started:.1f} s")
         eventually(lambda: 0.3 <= (payments_error_ratio(shop) or 0) <= 0.7,
                    timeout=5 * SCRAPE_SECONDS, interval=0.2, what="a payments error ratio near 0.5")
-        fault_cli(shop, "--clear")
+        payments_fault(shop, "--clear")
         eventually(lambda: payments_error_ratio(shop) == 0.0,
                    timeout=5 * SCRAPE_SECONDS, interval=0.2, what="the payments error ratio back at 0")
     finally:
-        fault_cli(shop, "--clear")
+        payments_fault(shop, "--clear")
         stop.set()
         load.join(timeout=10)
 

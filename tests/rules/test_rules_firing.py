@@ -1,8 +1,6 @@
 """A rule created through the API fires against the shop with injected errors and reaches Alertmanager."""
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -10,30 +8,13 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from kit import eventually
+from kit import checkouts, eventually, payments_fault
 
 from sample_services.runtime import services_down, services_up
 
 pytestmark = pytest.mark.stack
 
 REPLICAS = {"gateway": 1, "catalog": 1, "orders": 1, "inventory": 1, "payments": 1}
-
-
-def checkouts(url: str, stop: threading.Event, *, per_second: float, seconds: float) -> None:
-    """Checkouts at a steady pace until ``stop`` (at most ``seconds``): each one calls payments."""
-    deadline = time.monotonic() + seconds
-    with httpx.Client(base_url=url, timeout=5) as http:
-        for n in range(int(per_second * seconds)):
-            if stop.is_set() or time.monotonic() > deadline:
-                return
-            http.post("/api/checkout", json={"product_id": 1 + n % 5, "quantity": 1},
-                      headers={"Idempotency-Key": uuid.uuid4().hex})
-            time.sleep(1 / per_second)
-
-
-def fault(stack, *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "console", "fault", "payments", *args], env=stack.env(), check=True,
-                   timeout=30)
 
 
 @pytest.fixture(scope="module")
@@ -44,10 +25,10 @@ def failing_shop(stack) -> Iterator[object]:
     load = threading.Thread(target=checkouts, args=(stack.gateway_url, stop), kwargs={"per_second": 10, "seconds": 120})
     load.start()
     try:
-        fault(stack, "--error-rate", "0.5")
+        payments_fault(stack, "--error-rate", "0.5")
         yield stack
     finally:
-        fault(stack, "--clear")
+        payments_fault(stack, "--clear")
         stop.set()
         load.join(timeout=10)
         services_down(stack.layout)
