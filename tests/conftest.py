@@ -101,3 +101,30 @@ def artifacts() -> Path:
     """Where tests leave screenshots and reports for a person to look at."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def backend_urls(prometheus_url, alertmanager_url, elasticsearch_url, jaeger_url) -> dict[str, str]:
+    """The console's backend settings pointing at the session's stack."""
+    return {"PROMETHEUS_URL": prometheus_url, "ALERTMANAGER_URL": alertmanager_url,
+            "ELASTICSEARCH_URL": elasticsearch_url, "JAEGER_URL": jaeger_url}
+
+
+@pytest.fixture
+def make_app(backend_urls, tmp_path):
+    """Build console apps on the session's stack plus any overrides, each with a database of its own; closed after the test."""
+    from console import create_app, store
+    from console.backends import close_backends
+
+    apps = []
+
+    def make(**overrides):
+        app = create_app({"TESTING": True, "BACKEND_TIMEOUT": 2, "SECRET_KEY": "test", **backend_urls,
+                          "DATABASE_URL": f"sqlite:///{tmp_path / f'console{len(apps)}.db'}", **overrides})
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        close_backends(app)
+        store.get_engine(app).dispose()

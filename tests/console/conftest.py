@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from console import create_app, store
+from console import store
 from console.auth import create_user
-from console.backends import close_backends
 
 
 def free_port() -> int:
@@ -30,33 +29,6 @@ def jaeger_otlp_traces_url(stack) -> str:
 def closed_port() -> int:
     """A loopback port with nothing listening: connecting is refused at once."""
     return free_port()
-
-
-@pytest.fixture
-def backend_urls(prometheus_url, alertmanager_url, elasticsearch_url, jaeger_url) -> dict[str, str]:
-    return {
-        "PROMETHEUS_URL": prometheus_url,
-        "ALERTMANAGER_URL": alertmanager_url,
-        "ELASTICSEARCH_URL": elasticsearch_url,
-        "JAEGER_URL": jaeger_url,
-    }
-
-
-@pytest.fixture
-def make_app(backend_urls, tmp_path):
-    """Build apps with the test settings plus any overrides; each is closed after the test."""
-    apps = []
-
-    def make(**overrides):
-        app = create_app({"TESTING": True, "BACKEND_TIMEOUT": 2, "SECRET_KEY": "test", **backend_urls,
-                          "DATABASE_URL": f"sqlite:///{tmp_path / 'console.db'}", **overrides})
-        apps.append(app)
-        return app
-
-    yield make
-    for app in apps:
-        close_backends(app)
-        store.get_engine(app).dispose()
 
 
 @pytest.fixture

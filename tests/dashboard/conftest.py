@@ -1,14 +1,12 @@
 """Fixtures for the dashboard: canned backend answers, and apps with a logged-in viewer."""
 from __future__ import annotations
 
+import functools
 import json
 import socket
 from pathlib import Path
 
 import pytest
-
-from console import create_app, store
-from console.backends import close_backends
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
@@ -28,27 +26,9 @@ def closed_url() -> str:
 
 
 @pytest.fixture
-def backend_urls(prometheus_url, alertmanager_url, elasticsearch_url, jaeger_url) -> dict[str, str]:
-    return {"PROMETHEUS_URL": prometheus_url, "ALERTMANAGER_URL": alertmanager_url,
-            "ELASTICSEARCH_URL": elasticsearch_url, "JAEGER_URL": jaeger_url}
-
-
-@pytest.fixture
-def make_app(backend_urls, tmp_path):
-    """Build apps on the session stack plus ``overrides``; each is closed after the test."""
-    apps = []
-
-    def make(**overrides):
-        app = create_app({"TESTING": True, "BACKEND_TIMEOUT": 3, "SECRET_KEY": "test", **backend_urls,
-                          "DATABASE_URL": f"sqlite:///{tmp_path / f'console{len(apps)}.db'}", **overrides})
-        apps.append(app)
-        return app
-
-    yield make
-    for app in apps:
-        close_backends(app)
-        store.get_engine(app).dispose()
-
+def make_app(make_app):
+    """The suite's app builder, with a little more time for the backends a page fans out to."""
+    return functools.partial(make_app, BACKEND_TIMEOUT=3)
 
 
 @pytest.fixture(scope="module")
