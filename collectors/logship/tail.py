@@ -142,11 +142,16 @@ class Tailer:
             return
         kind, original, position = origin
         if kind == "live":
-            if _same_bytes_at_end(fd, self._files[original].fd):
+            live = self._files[original]
+            if _same_bytes_at_end(fd, live.fd):
                 os.close(fd)  # a copy taken before the truncate: followed once the original is truncated
-            else:
+                return
+            if not live.was_truncated():
                 self._open(fd, identity, path, 0)  # another file that merely starts with the same line
-            return
+                return
+            # Truncated after this scan looked at it: the copy is its rest, as if seen retired.
+            position = live.position
+            self._forget(original)
         self._retired.pop((identity.dev, identity.fingerprint), None)
         self._saved.pop(original, None)
         st = os.fstat(fd)

@@ -220,3 +220,37 @@ def test_it_waits_for_the_end_of_a_long_line(tmp_path):
     ((_, offset, raw),) = read_all(tailer)
     assert (offset, len(raw)) == (6, 150_001)
     tailer.close()
+
+
+class TruncatedMidScan(Tailer):
+    """A tailer whose original is truncated after the scan checked it and before it meets the copy."""
+
+    def __init__(self, *args, log, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.log, self.done = log, False
+
+    def _discover(self, path):
+        if path.endswith(".1") and not self.done:
+            self.done = True
+            with open(self.log, "r+b") as f:
+                f.truncate(0)
+        return super()._discover(path)
+
+
+def test_it_follows_a_copy_even_when_the_truncate_lands_in_the_middle_of_a_scan(tmp_path):
+    log = tmp_path / "a.log"
+    log.write_bytes(b"first\n")
+    tailer = TruncatedMidScan([str(tmp_path / "a.log*")], log=log)
+    tailer.scan()
+    (first,) = tailer.read(1 << 20)
+    with open(log, "ab") as f:
+        f.write(b"second\n")
+    (tmp_path / "a.log.1").write_bytes(log.read_bytes())  # the copy; the truncate comes mid-scan
+    tailer.scan()
+    got = tailer.read(1 << 20)
+    assert [(os.path.basename(line.path), line.offset, line.raw) for line in got] == [("a.log.1", 6, b"second")]
+    assert got[0].identity == first.identity
+    with open(log, "ab") as f:
+        f.write(b"new file line\n")
+    assert read_all(tailer) == [("a.log", 0, b"new file line")]
+    tailer.close()
