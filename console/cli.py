@@ -5,6 +5,7 @@ and people get the reason without a usage dump or a traceback.
 """
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
@@ -34,23 +35,36 @@ class OpsGroup(click.Group):
             sys.exit(1)
 
 
-@click.group(cls=OpsGroup, context_settings={"help_option_names": ["-h", "--help"]})
+# Sub-commands are imported only when run: `opsconsole fault` should not pay for the console's
+# web stack, the Elasticsearch client and the Kubernetes client at every start.
+COMMANDS = {
+    "stack": "deploy.local.cli:stack",
+    "services": "sample_services.cli:services",
+    "fault": "sample_services.cli:fault",
+    "load": "sample_services.cli:load",
+    "logship": "collectors.logship.cli:logship",
+    "serve": "console.serve:serve",
+    "demo": "console.demo:demo",
+    "token": "console.auth.cli:token",
+    "user": "console.auth.cli:user",
+    "rules": "console.rules.cli:rules",
+    "scale": "console.scaling.cli:scale",
+}
+
+
+class LazyOpsGroup(OpsGroup):
+    """An ``OpsGroup`` whose sub-commands are named in ``COMMANDS`` and imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attr = COMMANDS[name].split(":")
+        return getattr(importlib.import_module(module), attr)
+
+
+@click.group(cls=LazyOpsGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """opsconsole: metrics, logs and traces in one console; alert rules, on-call and autoscaling."""
-
-
-def _register() -> None:
-    from collectors.logship.cli import logship
-    from console.auth.cli import token, user
-    from console.demo import demo
-    from console.rules.cli import rules
-    from console.scaling.cli import scale
-    from console.serve import serve
-    from deploy.local.cli import stack
-    from sample_services.cli import fault, load, services
-
-    for command in (stack, services, fault, load, logship, serve, demo, token, user, rules, scale):
-        main.add_command(command)
-
-
-_register()

@@ -16,7 +16,6 @@ from pathlib import Path
 import httpx
 
 from collectors.file_sd import write_targets
-from collectors.logship.config import write_demo_config
 from console.errors import StackNotRunning, StartError, UsageProblem
 from deploy.local import nginx, process
 from deploy.local.layout import HOST, SERVICES, Layout, Ports, load_ports, service_port
@@ -193,6 +192,9 @@ def services_up(layout: Layout, ports: Ports, replicas: dict[str, int]) -> list[
         process.stop(layout, replica.name)
     _save(layout, desired, keep)
     if not process.is_running(layout, LOGSHIP):
+        # Imported here: the package pulls in the Elasticsearch client, which `opsconsole fault` never needs.
+        from collectors.logship.config import write_demo_config
+
         config = write_demo_config(layout, ports)
         process.start(layout, LOGSHIP, [sys.executable, "-m", "collectors.logship", "--config", str(config)],
                       env={"PYTHONPATH": replica_env(layout, ports, LOGSHIP)["PYTHONPATH"]}, cwd=ROOT)
