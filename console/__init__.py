@@ -9,7 +9,7 @@ from flask import Flask
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The console app: settings from every layer (``config`` last), backends, telemetry and the views."""
     # imported here so that `import console.errors` (every CLI command) stays light
-    from console import auth, backends, ecslog, rules, scaling, store, telemetry, tracing
+    from console import alerts, auth, backends, ecslog, rules, scaling, store, telemetry, tracing
     from console import config as settings
     from console.web import api, audit, dashboard, health, logs, pages, services, traces
     from console.web import rules as rule_pages
@@ -25,6 +25,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     store.init_app(app)
     auth.init_app(app)
     scaling.init_app(app)
+    alerts.init_app(app)
     pages.init_app(app)
     rules.init_app(app)
 

@@ -29,13 +29,26 @@ DEFAULTS: dict[str, Any] = {
     "RULES_DIR": "",
     # seconds between two passes of the scaling loop; the loop runs where SCALING_LOOP is set
     "SCALING_PERIOD": 15.0,
+    # the bearer token Alertmanager sends to the webhook; empty: every webhook call is refused
+    "ALERTMANAGER_TOKEN": "",
+    "WEBHOOK_MAX_BYTES": 1024 * 1024,
+    # on-call channels: email when SMTP_HOST is set, chat when CHAT_WEBHOOK_URL is
+    "SMTP_HOST": "", "SMTP_PORT": 25, "SMTP_FROM": "", "SMTP_TO": "", "SMTP_STARTTLS": False,
+    "SMTP_USER": "", "SMTP_PASSWORD": "", "CHAT_WEBHOOK_URL": "",
+    "NOTIFY_ATTEMPTS": 3, "NOTIFY_BACKOFF": 1.0, "NOTIFY_TIMEOUT": 10.0,
+    # where people reach this console, for links in notifications; empty: no links
+    "PUBLIC_URL": "",
 }
 
 # environment variable -> key; each is read as a string and validated like any other layer
 ENV_KEYS = {f"OPSCONSOLE_{key}": key for key in (*URL_KEYS, "SECRET_KEY", "BACKEND_TIMEOUT", "LOGS_INDEX",
                                                   "DATABASE_URL", "SESSION_COOKIE_SECURE", "LOG_FILE",
                                                   "OTLP_ENDPOINT", "RULES_DIR", "SCALING_PERIOD",
-                                                  "SCALING_LOOP")}
+                                                  "SCALING_LOOP", "ALERTMANAGER_TOKEN", "WEBHOOK_MAX_BYTES",
+                                                  "SMTP_HOST", "SMTP_PORT", "SMTP_FROM", "SMTP_TO", "SMTP_STARTTLS",
+                                                  "SMTP_USER", "SMTP_PASSWORD", "CHAT_WEBHOOK_URL",
+                                                  "NOTIFY_ATTEMPTS", "NOTIFY_BACKOFF", "NOTIFY_TIMEOUT",
+                                                  "PUBLIC_URL")}
 
 
 def stack_settings(ports: Ports) -> dict[str, Any]:

@@ -70,3 +70,13 @@ class StackNotRunning(BackendUnavailable):
     def __init__(self, home: str):
         super().__init__("local stack", f"not running under {home}: start it with `opsconsole stack up`")
         self.home = home
+
+
+class NotifyError(OpsError):
+    """A notification was not delivered; ``permanent`` when trying again cannot help (bad address, 4xx)."""
+
+    def __init__(self, channel: str, detail: str, *, permanent: bool = False):
+        super().__init__(f"{channel}: {detail}")
+        self.channel = channel
+        self.detail = detail
+        self.permanent = permanent

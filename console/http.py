@@ -68,28 +68,29 @@ class Client:
             follow_redirects=False,
         )
 
-    def request(self, method: str, path: str, *, params: Any = None, data: Any = None) -> httpx.Response:
+    def request(self, method: str, path: str, *, params: Any = None, data: Any = None,
+                json: Any = None) -> httpx.Response:
         """Send a request; ``BackendUnavailable`` when unreachable, ``BackendError`` on a non-2xx answer."""
         where = f"{self.base_url}{path}"
         tracer = tracing.tracer()
         if tracer is None:
-            return self._send(where, method, path, params, data, None)
+            return self._send(where, method, path, params, data, json, None)
         with tracer.start_as_current_span(f"{self.backend} {method}", kind=SpanKind.CLIENT,
                                           attributes={"peer.service": self.backend, "url.path": path}) as span:
             headers: dict[str, str] = {}
             propagate.inject(headers)
             try:
-                response = self._send(where, method, path, params, data, headers)
+                response = self._send(where, method, path, params, data, json, headers)
             except BackendError as e:
                 span.set_status(Status(StatusCode.ERROR, e.detail[:DETAIL_LIMIT]))
                 raise
             span.set_attribute("http.response.status_code", response.status_code)
             return response
 
-    def _send(self, where: str, method: str, path: str, params: Any, data: Any,
+    def _send(self, where: str, method: str, path: str, params: Any, data: Any, body: Any,
               headers: dict[str, str] | None) -> httpx.Response:
         try:
-            response = self._http.request(method, path, params=params, data=data, headers=headers)
+            response = self._http.request(method, path, params=params, data=data, json=body, headers=headers)
         except httpx.TimeoutException as e:
             raise BackendUnavailable(self.backend, f"{where}: timed out ({type(e).__name__})") from e
         except httpx.TransportError as e:

@@ -40,6 +40,11 @@ class Metrics:
             "opsconsole_backend_probe_latency_seconds", "Latency of the last successful probe of the backend.",
             ["backend"], registry=self.registry,
         )
+        # result: "sent" or "failed" once per delivery, "error" for every failed attempt
+        self.notifications = Counter(
+            "opsconsole_notifications", "Incident notifications by channel and result.",
+            ["channel", "result"], registry=self.registry,
+        )
 
 
 def init_app(app: Flask) -> None:
@@ -57,6 +62,12 @@ def record_probes(results: Iterable[Health]) -> None:
         metrics.backend_up.labels(health.name).set(1 if health.healthy else 0)
         if health.latency_ms is not None:
             metrics.backend_latency.labels(health.name).set(health.latency_ms / 1000)
+
+
+def record_notification(app: Flask, channel: str, result: str) -> None:
+    """Count a notification outcome in ``app``'s metrics (called from delivery threads, so the app is explicit)."""
+    metrics: Metrics = app.extensions[EXTENSION]
+    metrics.notifications.labels(channel, result).inc()
 
 
 def _start_timer() -> None:

@@ -10,6 +10,7 @@ OpenAPI document (``console.web.openapi``) is generated from the same table.
 from __future__ import annotations
 
 import functools
+import hmac
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,7 +54,7 @@ class Route:
 
     method: str
     path: str  # the Flask rule, with the /api/v1 prefix
-    role: str | None  # None only for public endpoints
+    role: str | None  # None for public endpoints and for those a shared token guards
     summary: str
     tags: tuple[str, ...]
     action: str  # the audit log's name for the call
@@ -63,11 +64,16 @@ class Route:
     status: int = 200
     errors: tuple[int, ...] = ()
     media_type: str = "application/json"
+    # a machine caller's endpoint: the config key of the bearer token it must send (not a user token)
+    token: str | None = None
+    # the config key of the largest body taken (413 beyond), and the status of a body that fails validation
+    max_bytes: str | None = None
+    invalid_status: int = 422
 
     @property
     def public(self) -> bool:
         """Whether the endpoint answers without credentials."""
-        return self.role is None
+        return self.role is None and self.token is None
 
     @property
     def mutating(self) -> bool:
@@ -82,11 +88,15 @@ def route(
     bp: Blueprint, method: str, path: str, *, summary: str, role: str | None = None, public: bool = False,
     body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
     response: type[BaseModel] | None = None, status: int = 200, errors: tuple[int, ...] = (),
-    media_type: str = "application/json", tag: str | None = None,
+    media_type: str = "application/json", tag: str | None = None, token: str | None = None,
+    max_bytes: str | None = None, invalid_status: int = 422,
 ) -> Callable:
-    """Declare an endpoint of ``bp`` (``/api/v1`` or an area blueprint mounted on it) and register its view."""
-    if public == (role is not None):
-        raise ValueError(f"{method} {path}: declare exactly one of role=... or public=True")
+    """Declare an endpoint of ``bp`` (``/api/v1`` or an area blueprint mounted on it) and register its view.
+
+    ``token="CONFIG_KEY"`` instead of a role guards a machine caller's endpoint with a shared bearer token.
+    """
+    if [public, role is not None, token is not None].count(True) != 1:
+        raise ValueError(f"{method} {path}: declare exactly one of role=..., token=... or public=True")
     if role is not None and role not in auth.ROLES:
         raise ValueError(f"{method} {path}: unknown role {role!r}")
 
@@ -94,7 +104,8 @@ def route(
         spec = Route(
             method=method, path=PREFIX + path, role=role, summary=summary, tags=(tag or bp.name,),
             action=f"{bp.name}.{view.__name__}", body=body, query=query, response=response,
-            status=status, errors=errors, media_type=media_type,
+            status=status, errors=errors, media_type=media_type, token=token, max_bytes=max_bytes,
+            invalid_status=invalid_status,
         )
         if any((r.method, r.path) == (spec.method, spec.path) for r in TABLE):
             raise ValueError(f"{method} {spec.path} is declared twice")
@@ -137,13 +148,18 @@ def error_response(status: int, error: str, detail: str | list, headers: dict[st
 def _serve(spec: Route, view: Callable, path_args: dict[str, Any]) -> Response:
     g.api_principal = None
     try:
-        if not spec.public:
+        if spec.token is not None:
+            _authorize_shared(spec.token)
+        elif not spec.public:
             _authorize(spec)
+        if spec.max_bytes is not None:
+            # reading more than this raises RequestEntityTooLarge: a 413 in the envelope
+            request.max_content_length = int(current_app.config[spec.max_bytes])
         kwargs = dict(path_args)
         if spec.query is not None:
             kwargs["query"] = _validated(spec.query, request.args.to_dict())
         if spec.body is not None:
-            kwargs["body"] = _validated(spec.body, _json_body())
+            kwargs["body"] = _validated(spec.body, _json_body(), status=spec.invalid_status)
         response = _respond(spec, view(**kwargs))
     except Exception as e:
         _audit(spec, _outcome(e))
@@ -170,6 +186,16 @@ def _authorize(spec: Route) -> None:
             raise ApiError(403, "csrf_failed", str(e)) from e
 
 
+def _authorize_shared(key: str) -> None:
+    expected = str(current_app.config.get(key) or "")
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    # compare_digest: the time taken says nothing about how much of the token was right
+    if not expected or scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
+        raise ApiError(401, "unauthenticated", f"this endpoint takes only the bearer token configured as {key}",
+                       headers={"WWW-Authenticate": 'Bearer realm="opsconsole"'})
+    g.api_principal = auth.Principal(name=key.lower(), role="none", via="shared-token")
+
+
 def _json_body() -> Any:
     data = request.get_data()
     if not data:
@@ -180,13 +206,13 @@ def _json_body() -> Any:
         raise ApiError(400, "malformed_json", f"the request body is not JSON: {e}") from e
 
 
-def _validated(model: type[BaseModel], data: Any) -> BaseModel:
+def _validated(model: type[BaseModel], data: Any, *, status: int = 422) -> BaseModel:
     try:
         return model.model_validate(data)
     except ValidationError as e:
         # no input, no context: a rejected password must not come back in the answer
         detail = e.errors(include_url=False, include_input=False, include_context=False)
-        raise ApiError(422, "validation_failed", [{**d, "loc": list(d["loc"])} for d in detail]) from e
+        raise ApiError(status, "validation_failed", [{**d, "loc": list(d["loc"])} for d in detail]) from e
 
 
 def _respond(spec: Route, result: Any) -> Response:

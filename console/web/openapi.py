@@ -25,6 +25,7 @@ ERROR_TEXT = {
     403: "The caller's role is too low, or a browser session sent no valid X-CSRFToken.",
     404: "No such resource.",
     409: "Conflicts with existing state.",
+    413: "The body is larger than the endpoint takes.",
     422: "The body or the query failed validation; detail lists pydantic's errors.",
     502: "A backend answered with an error.",
     503: "A backend could not be reached.",
@@ -61,6 +62,9 @@ def _build(routes: tuple[Route, ...], version: str) -> dict[str, Any]:
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer",
                                "description": "An API token (opsconsole token create)."},
+                "sharedToken": {"type": "http", "scheme": "bearer",
+                                "description": "A machine caller's token from the console's settings "
+                                               "(x-token-setting names which), never a user's token."},
                 "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "session",
                                   "description": "A browser login; mutating calls also need the X-CSRFToken header."},
             },
@@ -87,7 +91,10 @@ def _operation(spec: Route, refs: dict, schemas: dict) -> dict[str, Any]:
         "parameters": _path_parameters(spec.path) + _query_parameters(spec, refs, schemas),
         "responses": {str(spec.status): _success(spec, refs)},
     }
-    if spec.public:
+    if spec.token is not None:
+        op["security"] = [{"sharedToken": []}]
+        op["x-token-setting"] = spec.token
+    elif spec.public:
         op["security"] = []
     else:
         op["security"] = [{"bearerAuth": []}, {"sessionCookie": []}]
@@ -114,8 +121,12 @@ def _success(spec: Route, refs: dict) -> dict[str, Any]:
 
 def _error_statuses(spec: Route) -> list[int]:
     statuses = set(spec.errors)
-    if not spec.public:
+    if spec.token is not None:
+        statuses.add(401)
+    elif not spec.public:
         statuses |= {401, 403}
+    if spec.max_bytes is not None:
+        statuses.add(413)
     if spec.body is not None:
         statuses |= {400, 422}
     if spec.query is not None:

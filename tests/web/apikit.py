@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 
 PASSWORD = "a long test password"
+# what the test app's Alertmanager sends to the webhook (a shared token, not a user's)
+ALERTMANAGER_TOKEN = "alertmanager-test-token"
 
 
 def page_csrf_token(html: str) -> str:

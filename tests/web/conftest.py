@@ -12,7 +12,7 @@ from console import auth, create_app, store
 from console.backends import close_backends
 from console.store import ApiToken, utcnow
 
-from apikit import PASSWORD
+from apikit import ALERTMANAGER_TOKEN, PASSWORD
 
 # the cast: one user per role, each with a token of that role
 CAST = {"alice": "admin", "bob": "operator", "charlie": "viewer"}
@@ -41,6 +41,7 @@ def backend_urls(prometheus_url, alertmanager_url, elasticsearch_url, jaeger_url
 @pytest.fixture
 def app(backend_urls, tmp_path):
     app = create_app({"TESTING": True, "BACKEND_TIMEOUT": 2, "SECRET_KEY": "test",
+                      "ALERTMANAGER_TOKEN": ALERTMANAGER_TOKEN,
                       "DATABASE_URL": f"sqlite:///{tmp_path / 'console.db'}", **backend_urls})
     yield app
     close_backends(app)

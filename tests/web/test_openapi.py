@@ -26,8 +26,21 @@ def test_it_documents_exactly_the_route_table(client):
     for route in TABLE:
         op = documented[(route.method, openapi_path(route.path))]
         assert op.get("x-required-role") == route.role
-        assert op["security"] == ([] if route.public else [{"bearerAuth": []}, {"sessionCookie": []}])
+        assert op["security"] == security(route)
         assert str(route.status) in op["responses"]
+
+
+def security(route) -> list[dict]:
+    """What the operation of ``route`` should say it needs."""
+    if route.token is not None:
+        return [{"sharedToken": []}]
+    return [] if route.public else [{"bearerAuth": []}, {"sessionCookie": []}]
+
+
+def test_it_documents_the_webhook_as_taking_a_shared_token_and_a_size_limit(client):
+    webhook = operations(client.get("/api/v1/openapi.json").json)[("POST", "/api/v1/alertmanager/webhook")]
+    assert webhook["x-token-setting"] == "ALERTMANAGER_TOKEN"
+    assert {"400", "401", "413"} <= set(webhook["responses"]) and "403" not in webhook["responses"]
 
 
 def test_it_documents_the_error_envelope_for_refusals(client):

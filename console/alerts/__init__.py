@@ -1,0 +1,66 @@
+"""On-call: Alertmanager's webhook becomes incidents, and incidents reach people by email and chat.
+
+``init_app`` sets up the app's notifier from its config; ``ingest`` is what the webhook does:
+fold the payload into its incident, plan the deliveries a change calls for, commit both
+together (so no notification is lost nor doubled), then hand the deliveries to the notifier.
+"""
+from __future__ import annotations
+
+import threading
+
+from flask import Flask, current_app
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from console.alerts import notify
+from console.alerts.receive import Outcome, PayloadInvalid, Webhook, parse, upsert
+from console.store import utcnow
+from console.telemetry import record_notification
+
+__all__ = ["Outcome", "PayloadInvalid", "Webhook", "ingest", "init_app", "notifier", "parse"]
+
+EXTENSION = "opsconsole.alerts"
+
+
+def init_app(app: Flask) -> None:
+    """Build the app's notifier from ``SMTP_*``, ``CHAT_WEBHOOK_URL`` and ``NOTIFY_*``; a bad setting fails here."""
+    public = str(app.config.get("PUBLIC_URL") or "").rstrip("/")
+    app.extensions[EXTENSION] = (threading.Lock(), notify.Notifier(
+        app, notify.channels(app.config), notify.backoff(app.config),
+        link=(lambda incident_id: f"{public}/api/v1/incidents/{incident_id}") if public else lambda _id: "",
+        on_result=lambda channel, result: record_notification(app, channel, result)))
+
+
+def notifier(app: Flask | None = None) -> notify.Notifier:
+    """The notifier of ``app`` (default: the current app)."""
+    return (app or current_app).extensions[EXTENSION][1]
+
+
+def ingest(db: Session, hook: Webhook) -> Outcome:
+    """Store what ``hook`` says and send the notifications its change calls for, after the commit."""
+    lock, sender = current_app.extensions[EXTENSION]
+    # one writer per group at a time in this process; another process racing us hits the unique key
+    with lock:
+        try:
+            outcome, deliveries = _fold(db, hook)
+        except IntegrityError:
+            db.rollback()
+            outcome, deliveries = _fold(db, hook)
+    sender.submit(d.id for d in deliveries)
+    return outcome
+
+
+def _fold(db: Session, hook: Webhook) -> tuple[Outcome, list]:
+    now = utcnow()
+    outcome = upsert(db, hook, now)
+    deliveries = []
+    if outcome.changed:
+        db.flush()
+        deliveries = notify.plan(db, outcome.incident, sender_channels(), now)
+    db.commit()
+    return outcome, deliveries
+
+
+def sender_channels() -> list[notify.Channel]:
+    """The channels of the current app's notifier."""
+    return list(notifier().channels.values())

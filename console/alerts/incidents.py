@@ -1,0 +1,79 @@
+"""Incidents as people handle them: list (open first, worst first), read, acknowledge, resolve, annotate."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import case, select
+from sqlalchemy.orm import Session
+
+from console.alerts.models import Incident, IncidentEvent
+from console.errors import Conflict, OpsError
+
+__all__ = ["SEVERITIES", "STATUSES", "IncidentNotFound", "acknowledge", "add_note", "get", "listing", "resolve"]
+
+STATUSES = ("open", "acknowledged", "resolved")
+# worst first; a severity we do not know sorts after these
+SEVERITIES = ("critical", "error", "warning", "info")
+
+
+class IncidentNotFound(OpsError, LookupError):
+    """No incident has this id."""
+
+    def __init__(self, incident_id: int):
+        super().__init__(f"no incident {incident_id}")
+        self.incident_id = incident_id
+
+
+def listing(db: Session, *, status: str | None = None, limit: int = 100) -> list[Incident]:
+    """Incidents open first, then acknowledged, then resolved; within each the worst severity, then newest."""
+    by_status = case({s: n for n, s in enumerate(STATUSES)}, value=Incident.status, else_=len(STATUSES))
+    by_severity = case({s: n for n, s in enumerate(SEVERITIES)}, value=Incident.severity, else_=len(SEVERITIES))
+    query = select(Incident).order_by(by_status, by_severity, Incident.opened_at.desc(), Incident.id.desc())
+    if status is not None:
+        query = query.where(Incident.status == status)
+    return list(db.scalars(query.limit(limit)))
+
+
+def get(db: Session, incident_id: int) -> Incident:
+    """The incident, with its alerts and timeline; ``IncidentNotFound`` otherwise."""
+    incident = db.get(Incident, incident_id)
+    if incident is None:
+        raise IncidentNotFound(incident_id)
+    return incident
+
+
+def acknowledge(db: Session, incident_id: int, *, actor: str, now: datetime) -> Incident:
+    """Mark an open incident as taken by ``actor``; 409 (``Conflict``) unless it is open."""
+    incident = get(db, incident_id)
+    if incident.status != "open":
+        raise Conflict(f"incident {incident_id}", f"is {incident.status}, only an open incident can be acknowledged")
+    incident.status, incident.acknowledged_at, incident.acknowledged_by = "acknowledged", now, actor
+    _event(incident, "acknowledged", actor, now)
+    db.commit()
+    return incident
+
+
+def resolve(db: Session, incident_id: int, *, actor: str, now: datetime) -> Incident:
+    """Close an incident by hand; ``Conflict`` when it is already resolved."""
+    incident = get(db, incident_id)
+    if incident.is_resolved():
+        raise Conflict(f"incident {incident_id}", "is already resolved")
+    incident.status, incident.resolved_at, incident.resolved_by = "resolved", now, actor
+    _event(incident, "resolved", actor, now)
+    db.commit()
+    return incident
+
+
+def add_note(db: Session, incident_id: int, *, text: str, actor: str, now: datetime) -> IncidentEvent:
+    """Add a note by ``actor`` to the incident's timeline."""
+    incident = get(db, incident_id)
+    event = _event(incident, "note", actor, now, text)
+    db.commit()
+    return event
+
+
+def _event(incident: Incident, kind: str, actor: str, now: datetime, text: str = "") -> IncidentEvent:
+    event = IncidentEvent(at=now, kind=kind, actor=actor, text=text)
+    incident.events.append(event)
+    incident.updated_at = now
+    return event

@@ -1,0 +1,98 @@
+"""The on-call tables: incidents, their alerts, their timeline, and notification deliveries."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from console.store.models import Base, UTCDateTime, utcnow
+
+__all__ = ["Delivery", "Incident", "IncidentAlert", "IncidentEvent"]
+
+
+class Incident(Base):
+    """One Alertmanager group (``group_key``) as something a person must answer."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_status_opened_at", "status", "opened_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # group keys can be long; uniqueness is on their SHA-256, which every database indexes alike
+    group_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    group_key: Mapped[str] = mapped_column(Text)
+    receiver: Mapped[str] = mapped_column(String(255), default="")
+    status: Mapped[str] = mapped_column(String(16))  # open | acknowledged | resolved
+    severity: Mapped[str] = mapped_column(String(32), default="")
+    service: Mapped[str] = mapped_column(String(128), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    labels: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # what the last notification said (alerts and their states), so a repeat is not a new one
+    content_hash: Mapped[str] = mapped_column(String(64), default="")
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    resolved_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+
+    alerts: Mapped[list[IncidentAlert]] = relationship(order_by="IncidentAlert.id", cascade="all, delete-orphan")
+    events: Mapped[list[IncidentEvent]] = relationship(order_by="IncidentEvent.id", cascade="all, delete-orphan")
+
+    def is_resolved(self) -> bool:
+        """Whether nobody needs to act any more."""
+        return self.status == "resolved"
+
+    def __repr__(self) -> str:
+        return f"Incident(id={self.id!r}, status={self.status!r}, severity={self.severity!r})"
+
+
+class IncidentAlert(Base):
+    """One alert of an incident, by Alertmanager's ``fingerprint``, as last reported."""
+
+    __tablename__ = "incident_alerts"
+    __table_args__ = (UniqueConstraint("incident_id", "fingerprint", name="uq_incident_alerts_fingerprint"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # firing | resolved
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    labels: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    annotations: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    generator_url: Mapped[str] = mapped_column(Text, default="")
+
+
+class IncidentEvent(Base):
+    """A line of an incident's timeline: received, notified, delivery_failed, acknowledged, resolved, note, ..."""
+
+    __tablename__ = "incident_events"
+    __table_args__ = (Index("ix_incident_events_incident_id", "incident_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class Delivery(Base):
+    """One notification of one incident content to one channel; unique so a repeat never sends twice."""
+
+    __tablename__ = "notification_deliveries"
+    __table_args__ = (UniqueConstraint("incident_id", "channel", "content_hash", name="uq_deliveries_content"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(32))  # email | chat
+    target: Mapped[str] = mapped_column(String(255))  # where, with secrets left out
+    content_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

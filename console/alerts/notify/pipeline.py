@@ -1,0 +1,151 @@
+"""The notification pipeline: plan deliveries with the incident's change, then send them after the commit.
+
+``plan`` runs inside the webhook's transaction and adds one pending ``Delivery`` per channel for
+the incident's current content; the unique (incident, channel, content) key is the dedup stage,
+so a repeat plans nothing. ``Notifier`` sends the committed ones on worker threads (the webhook
+answers at once), each through ``retry``, and writes every attempt on the incident's timeline.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from console.alerts.models import Delivery, Incident, IncidentEvent
+from console.alerts.notify.retry import Backoff, send_with_retry
+from console.errors import NotifyError
+from console.store import new_session, utcnow
+
+__all__ = ["Channel", "Message", "Notifier", "compose", "plan"]
+
+log = logging.getLogger(__name__)
+ACTOR = "notifier"
+
+
+@dataclass(frozen=True)
+class Message:
+    """What a channel sends: a subject line and a plain-text body."""
+
+    subject: str
+    text: str
+
+
+class Channel(Protocol):
+    """An on-call channel: a name, a target fit to show, and ``send`` raising ``NotifyError``."""
+
+    name: str
+
+    @property
+    def target(self) -> str: ...
+
+    def send(self, message: Message) -> None: ...
+
+
+def compose(incident: Incident, *, link: str = "") -> Message:
+    """The message about ``incident`` as it stands: status, summary, each alert, and a link when known."""
+    firing = [a for a in incident.alerts if a.status == "firing"]
+    state = "RESOLVED" if not firing else f"FIRING:{len(firing)}"
+    where = " ".join(part for part in (incident.severity, incident.service) if part)
+    subject = f"[{state}] {incident.summary}" + (f" ({where})" if where else "")
+    lines = [f"Incident #{incident.id}: {incident.summary}", f"Status: {incident.status}"]
+    for alert in incident.alerts:
+        name = alert.labels.get("alertname", alert.fingerprint)
+        detail = alert.annotations.get("description") or alert.annotations.get("summary", "")
+        lines.append(f"- {alert.status} {name} since {alert.starts_at:%Y-%m-%d %H:%M:%S} UTC: {detail}".rstrip(": "))
+    if link:
+        lines.append(f"Incident: {link}")
+    return Message(subject=subject, text="\n".join(lines) + "\n")
+
+
+def plan(db: Session, incident: Incident, channels: Iterable[Channel], now: datetime) -> list[Delivery]:
+    """Pending deliveries of the incident's current content to each channel not yet planned for it."""
+    planned = set(db.scalars(select(Delivery.channel).where(
+        Delivery.incident_id == incident.id, Delivery.content_hash == incident.content_hash)))
+    fresh = [Delivery(incident_id=incident.id, channel=c.name, target=c.target[:255], status="pending",
+                      content_hash=incident.content_hash, attempts=0, created_at=now, updated_at=now)
+             for c in channels if c.name not in planned]
+    db.add_all(fresh)
+    return fresh
+
+
+class Notifier:
+    """Sends planned deliveries on worker threads of ``app``; ``wait_idle`` lets a caller (a test) wait.
+
+    ``on_result(channel, result)`` hears "error" for each failed attempt, then "sent" or "failed" once.
+    """
+
+    def __init__(self, app: Flask, channels: Iterable[Channel], backoff: Backoff, *,
+                 link: Callable[[int], str] = lambda incident_id: "", workers: int = 2,
+                 on_result: Callable[[str, str], None] = lambda channel, result: None):
+        self.app = app
+        self.channels = {c.name: c for c in channels}
+        self.backoff = backoff
+        self.link = link
+        self.on_result = on_result
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notify")
+        self._pending: set[Future] = set()
+        self._lock = threading.Lock()
+
+    def submit(self, delivery_ids: Iterable[int]) -> None:
+        """Send these committed deliveries in the background."""
+        for delivery_id in delivery_ids:
+            future = self._pool.submit(self._deliver, delivery_id)
+            with self._lock:
+                self._pending.add(future)
+            future.add_done_callback(self._forget)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until every submitted delivery has ended; False if some still run after ``timeout`` seconds."""
+        with self._lock:
+            pending = set(self._pending)
+        return not wait(pending, timeout=timeout).not_done
+
+    def shutdown(self) -> None:
+        """Finish what was submitted and stop the workers."""
+        self._pool.shutdown(wait=True)
+
+    def _forget(self, future: Future) -> None:
+        with self._lock:
+            self._pending.discard(future)
+        if future.exception() is not None:
+            log.error("delivery worker failed", exc_info=future.exception())
+
+    def _deliver(self, delivery_id: int) -> None:
+        with self.app.app_context(), new_session() as db:
+            delivery = db.get(Delivery, delivery_id)
+            incident = db.get(Incident, delivery.incident_id)
+            channel = self.channels[delivery.channel]
+            message = compose(incident, link=self.link(incident.id))
+
+            def failed(attempt: int, error: NotifyError) -> None:
+                delivery.attempts, delivery.last_error, delivery.updated_at = attempt, error.detail[:2000], utcnow()
+                _record(db, incident, "delivery_failed", f"{channel.name} to {delivery.target}: {error.detail}",
+                        {"delivery": delivery.id, "attempt": attempt, "permanent": error.permanent})
+                self.on_result(channel.name, "error")
+
+            try:
+                attempts = send_with_retry(lambda: channel.send(message), self.backoff, on_failure=failed)
+            except NotifyError:
+                delivery.status, delivery.updated_at = "failed", utcnow()
+                _record(db, incident, "delivery_failed", f"gave up on {channel.name} to {delivery.target}",
+                        {"delivery": delivery.id, "attempts": delivery.attempts, "final": True})
+                self.on_result(channel.name, "failed")
+                return
+            delivery.status, delivery.attempts, delivery.updated_at = "sent", attempts, utcnow()
+            _record(db, incident, "notified", f"{channel.name} to {delivery.target}: {message.subject}",
+                    {"delivery": delivery.id, "attempts": attempts})
+            self.on_result(channel.name, "sent")
+
+
+def _record(db: Session, incident: Incident, kind: str, text: str, detail: dict) -> None:
+    # one commit per attempt: the timeline shows a failure even while the next attempt waits
+    db.add(IncidentEvent(incident_id=incident.id, at=utcnow(), kind=kind, actor=ACTOR, text=text, detail=detail))
+    db.commit()

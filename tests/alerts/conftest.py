@@ -1,0 +1,138 @@
+"""Fixtures for on-call: a real SMTP server (aiosmtpd) and a chat webhook server of ours, both on loopback,
+and console apps wired to them with Alertmanager's token."""
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from console import auth, create_app, store
+from console.alerts import notifier
+
+TOKEN = "alertmanager-shared-secret"
+CAST = {"bob": "operator", "charlie": "viewer"}
+
+
+@dataclass
+class Mail:
+    """A message the SMTP server accepted, and when (``time.time()``)."""
+
+    at: float
+    sender: str
+    recipients: list[str]
+    text: str
+
+
+@dataclass
+class Inbox:
+    """The aiosmtpd handler: keeps every accepted message; ``answers`` queues refusals such as "451 later"."""
+
+    messages: list[Mail] = field(default_factory=list)
+    answers: list[str] = field(default_factory=list)
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.answers:
+            return self.answers.pop(0)
+        self.messages.append(Mail(time.time(), envelope.mail_from, list(envelope.rcpt_tos),
+                                  envelope.content.decode("utf-8", "replace")))
+        return "250 Message accepted for delivery"
+
+
+@dataclass
+class ChatRoom:
+    """What our chat webhook server received; ``statuses`` queues answers other than 200."""
+
+    posts: list[dict] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
+    statuses: list[int] = field(default_factory=list)
+    url: str = ""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server on a free loopback port; yields (inbox, port)."""
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield inbox, controller.port
+    controller.stop()
+
+
+@pytest.fixture
+def chat():
+    """An HTTP server of ours on loopback that records incoming-webhook posts."""
+    room = ChatRoom()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            status = room.statuses.pop(0) if room.statuses else 200
+            if status == 200:
+                room.posts.append(json.loads(body))
+                room.paths.append(self.path)
+            self.send_response(status)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    room.url = f"http://127.0.0.1:{server.server_port}/hooks/secret-path-xyz"
+    yield room
+    server.shutdown()
+    thread.join(5)
+    server.server_close()
+
+
+@pytest.fixture
+def oncall_app(make_console, smtp, chat):
+    """A console whose webhook takes ``TOKEN`` and whose incidents go to the SMTP server and the chat room."""
+    _, port = smtp
+    return make_console(ALERTMANAGER_TOKEN=TOKEN, SMTP_HOST="127.0.0.1", SMTP_PORT=port,
+                        SMTP_FROM="opsconsole@example.test", SMTP_TO="oncall@example.test",
+                        CHAT_WEBHOOK_URL=chat.url, PUBLIC_URL="http://console.test")
+
+
+@pytest.fixture
+def tokens(oncall_app) -> dict[str, str]:
+    """Bearer tokens of bob (operator) and charlie (viewer)."""
+    found = {}
+    with oncall_app.app_context():
+        db = store.session()
+        for name, role in CAST.items():
+            user = auth.create_user(db, name=name, password="a long test password", role=role)
+            found[role], _ = auth.create_token(db, role=role, name=name, user_id=user.id)
+    return found
+
+
+@pytest.fixture
+def make_console(tmp_path):
+    """Console apps with settings of the test's choosing, each on a database of its own."""
+    apps = []
+
+    def make(**settings):
+        app = create_app({"TESTING": True, "SECRET_KEY": "test", "NOTIFY_BACKOFF": 0.05,
+                          "DATABASE_URL": f"sqlite:///{tmp_path / f'console{len(apps)}.db'}", **settings})
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        notifier(app).shutdown()
+        store.get_engine(app).dispose()

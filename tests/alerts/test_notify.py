@@ -1,0 +1,64 @@
+"""Delivery: retried with backoff, every attempt on the incident's timeline, outcomes counted at /metrics."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from console import store
+from console.alerts import notifier
+from console.alerts.models import Delivery, Incident
+
+from conftest import TOKEN
+from payloads import notification
+
+
+def post_and_wait(app) -> Incident:
+    response = app.test_client().post("/api/v1/alertmanager/webhook", json=notification(),
+                                      headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 200
+    assert notifier(app).wait_idle(10)
+    with app.app_context():
+        return store.session().scalars(select(Incident).options(selectinload(Incident.events))).one()
+
+
+def deliveries(app) -> dict[str, tuple[str, int, str | None]]:
+    with app.app_context():
+        return {d.channel: (d.status, d.attempts, d.last_error) for d in store.session().scalars(select(Delivery))}
+
+
+def metric(app, channel: str, result: str) -> float:
+    text = app.test_client().get("/metrics").get_data(as_text=True)
+    line = f'opsconsole_notifications_total{{channel="{channel}",result="{result}"}}'
+    return next((float(row.split()[-1]) for row in text.splitlines() if row.startswith(line)), 0.0)
+
+
+def test_it_retries_a_transient_failure_and_records_each_attempt(oncall_app, chat):
+    chat.statuses += [503, 502]
+    incident = post_and_wait(oncall_app)
+    assert len(chat.posts) == 1
+    status, attempts, error = deliveries(oncall_app)["chat"]
+    assert (status, attempts) == ("sent", 3) and "HTTP 502" in error
+    chat_events = [e for e in incident.events if e.text.startswith("chat")]
+    assert [e.kind for e in chat_events] == ["delivery_failed", "delivery_failed", "notified"]
+    assert "secret-path-xyz" not in " ".join(e.text for e in incident.events)
+    assert (metric(oncall_app, "chat", "error"), metric(oncall_app, "chat", "sent")) == (2, 1)
+
+
+def test_it_gives_up_on_a_permanent_failure_and_shows_it(oncall_app, smtp, chat):
+    inbox, _ = smtp
+    inbox.answers.append("550 5.1.1 no such mailbox")
+    incident = post_and_wait(oncall_app)
+    assert inbox.messages == [] and len(chat.posts) == 1
+    status, attempts, error = deliveries(oncall_app)["email"]
+    assert (status, attempts) == ("failed", 1) and "550" in error
+    failed = [e for e in incident.events if e.kind == "delivery_failed"]
+    assert [e.detail.get("final", False) for e in failed] == [False, True]
+    assert metric(oncall_app, "email", "failed") == 1 and metric(oncall_app, "chat", "sent") == 1
+
+
+def test_it_gives_up_after_the_configured_attempts(make_console, chat):
+    app = make_console(ALERTMANAGER_TOKEN=TOKEN, CHAT_WEBHOOK_URL=chat.url, NOTIFY_ATTEMPTS=2)
+    chat.statuses += [500, 500, 500]
+    post_and_wait(app)
+    assert deliveries(app)["chat"][:2] == ("failed", 2) and chat.posts == []
+    assert metric(app, "chat", "failed") == 1 and metric(app, "chat", "error") == 2
