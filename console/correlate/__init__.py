@@ -5,11 +5,12 @@ from __future__ import annotations
 from console.correlate.collect import Overview, TraceDetail, overview, trace_detail, what_happened
 from console.correlate.fetch import Fetched, gather
 from console.correlate.red import Red, assemble_red, red_queries, worst_first
-from console.correlate.report import Change, ExemplarRef, Report, Section, assemble
+from console.correlate.report import Change, ExemplarRef, History, Report, RuleChange, ScaleAction, Section, assemble
 from console.correlate.traces import Row, TraceSummary, critical_path, failing, slowest, summarize, waterfall
 from console.correlate.window import PRESETS, Window, iso, parse_time, parse_window
 
-__all__ = ["PRESETS", "Change", "ExemplarRef", "Fetched", "Overview", "Red", "Report", "Row", "Section",
+__all__ = ["PRESETS", "Change", "ExemplarRef", "Fetched", "History", "Overview", "Red", "Report", "Row", "RuleChange",
+           "ScaleAction", "Section",
            "TraceDetail", "TraceSummary", "Window", "assemble", "assemble_red", "critical_path", "failing",
            "gather", "iso", "overview", "parse_time", "parse_window", "red_queries", "slowest", "summarize",
            "trace_detail", "waterfall", "what_happened", "worst_first"]

@@ -11,7 +11,7 @@ from datetime import timedelta
 from console.backends.elasticsearch import ElasticsearchLogs, LogLine
 from console.backends.jaeger import Jaeger, Trace
 from console.backends.prometheus import Prometheus
-from console.correlate.fetch import gather
+from console.correlate.fetch import Fetched, gather
 from console.correlate.red import Red, exemplar_query, red_queries, red_rows, worst_first
 from console.correlate.report import Report, assemble
 from console.correlate.window import Window
@@ -47,8 +47,9 @@ def overview(prom: Prometheus, window: Window, *, timeout: float) -> Overview:
 
 
 def what_happened(prom: Prometheus, jaeger: Jaeger, logs: ElasticsearchLogs, service: str, window: Window, *,
-                  timeout: float) -> Report:
-    """The "what happened" report: RED now and before, top errors, exemplars, traces, then their log lines."""
+                  timeout: float, history: Fetched | None = None) -> Report:
+    """The "what happened" report: RED now and before, top errors, exemplars, traces, then their log lines;
+    ``history`` (the console's own rule changes and scale actions) is read by the caller, from the store."""
     calls = {**red_calls(prom, window, service=service),
              **red_calls(prom, window.previous(), prefix="before", service=service),
              "errors": lambda: logs.top_errors(start=window.start, end=window.end, service=service),
@@ -57,12 +58,12 @@ def what_happened(prom: Prometheus, jaeger: Jaeger, logs: ElasticsearchLogs, ser
     fetched = gather(calls, timeout=timeout)
     ids = assemble(service, window, fetched).trace_ids()
     if not ids:
-        return assemble(service, window, fetched)
+        return assemble(service, window, fetched, history=history)
     # the second round needs the first one's trace ids, so it cannot run alongside it
     lines = gather({"logs": lambda: logs.search_logs(trace_ids=ids, start=window.start - LOG_SLACK,
                                                      end=window.end + LOG_SLACK, limit=TRACE_LOG_LIMIT,
                                                      oldest_first=True)}, timeout=timeout)["logs"]
-    return assemble(service, window, fetched, logs=lines)
+    return assemble(service, window, fetched, logs=lines, history=history)
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,6 @@ from console.correlate.traces import failing, slowest
 from console.correlate.window import Window
 
 METRICS = ("rate", "error_ratio", "own_error_ratio", "p50", "p95", "p99")
-NOT_YET = {
-    "rule_changes": "The console keeps no alert rule history yet; rule changes will be listed here.",
-    "scale_actions": "The console records no scale actions yet; scale decisions will be listed here.",
-}
 
 
 @dataclass(frozen=True)
@@ -55,6 +51,42 @@ class ExemplarRef:
     time: datetime
     seconds: float
     route: str
+
+
+@dataclass(frozen=True)
+class RuleChange:
+    """One stored change of an alert rule: ``change`` is created, changed or deleted."""
+
+    time: datetime
+    rule_id: int
+    group: str
+    alert: str
+    version: int
+    change: str
+    actor: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ScaleAction:
+    """One scale decision recorded for the service: who, from -> to, why, and how it ended."""
+
+    time: datetime
+    target: str
+    actor: str
+    kind: str
+    from_replicas: int
+    to_replicas: int
+    reason: str
+    result: str
+
+
+@dataclass(frozen=True)
+class History:
+    """What the console itself changed during a window: rule changes and the service's scale actions."""
+
+    rule_changes: list[RuleChange]
+    scale_actions: list[ScaleAction]
 
 
 @dataclass(frozen=True)
@@ -105,8 +137,9 @@ def _section(key: str, title: str, got: Fetched, make, empty: str) -> Section:
 
 
 def assemble(service: str, window: Window, fetched: dict[str, Fetched], *, logs: Fetched | None = None,
-             limit: int = 5) -> Report:
-    """The report from the outcomes of ``collect.what_happened``'s queries (and of the logs of its traces)."""
+             history: Fetched | None = None, limit: int = 5) -> Report:
+    """The report from the outcomes of ``collect.what_happened``'s queries, the logs of its traces and the
+    console's own ``history`` (a ``Fetched`` of ``History``)."""
     now, now_error = red_of(fetched, "now", service)
     before, before_error = red_of(fetched, "before", service)
     red_error = now_error or before_error
@@ -128,14 +161,19 @@ def assemble(service: str, window: Window, fetched: dict[str, Fetched], *, logs:
         sections.append(Section("logs", "Log lines of these traces", note="No traces to look up."))
     else:
         sections.append(_section("logs", "Log lines of these traces", logs, list, "No log lines carry these traces."))
-    sections += [Section(key, title, note=NOT_YET[key])
-                 for key, title in (("rule_changes", "Recent rule changes"), ("scale_actions", "Recent scale actions"))]
+    if history is None:
+        history = Fetched(value=History([], []))
+    sections += [
+        _section("rule_changes", "Recent rule changes", history, lambda h: h.rule_changes,
+                 "No alert rule was created, changed or deleted in this window."),
+        _section("scale_actions", "Recent scale actions", history, lambda h: h.scale_actions,
+                 f"No scale action was recorded for {service} in this window."),
+    ]
     return Report(service, window, window.previous(), sections)
-
 
 
 def failed_report(service: str, window: Window, error: str) -> Report:
     """A report whose every query failed with ``error`` (the fan-out itself gave up)."""
-    keys = ("red", "errors", "exemplars", "slowest", "failing", "logs")
+    keys = ("red", "errors", "exemplars", "slowest", "failing", "logs", "rule_changes", "scale_actions")
     return Report(service, window, window.previous(), [Section(k, k.replace("_", " ").capitalize(), error=error)
                                                       for k in keys])

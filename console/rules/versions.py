@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -34,6 +35,14 @@ def history(db: Session, rule_id: int) -> list[AlertRuleVersion]:
     """Every version of a rule, oldest first."""
     query = select(AlertRuleVersion).where(AlertRuleVersion.rule_id == rule_id).order_by(AlertRuleVersion.version)
     return list(db.scalars(query))
+
+
+def changes_between(db: Session, start: datetime, end: datetime, *, limit: int = 20) -> list[tuple[AlertRuleVersion, AlertRule]]:
+    """The rule versions made in [start, end] with their rules, newest first."""
+    query = (select(AlertRuleVersion, AlertRule).join(AlertRule, AlertRule.id == AlertRuleVersion.rule_id)
+             .where(AlertRuleVersion.at >= start, AlertRuleVersion.at <= end)
+             .order_by(AlertRuleVersion.at.desc(), AlertRuleVersion.id.desc()).limit(limit))
+    return [(v, r) for v, r in db.execute(query)]
 
 
 def version(db: Session, rule_id: int, number: int) -> AlertRuleVersion | None:

@@ -150,11 +150,16 @@ def status(db: Session, executor: Executor, target: str, now: datetime) -> Statu
     return Status(target, current, ready, policy, active, last)
 
 
-def events(db: Session, *, target: str | None = None, limit: int = 50) -> list[ScaleRecord]:
-    """Decision records, newest first."""
+def events(db: Session, *, target: str | None = None, limit: int = 50, start: datetime | None = None,
+           end: datetime | None = None) -> list[ScaleRecord]:
+    """Decision records, newest first; of one ``target`` and within [start, end] when given."""
     query = select(ScaleRecord).order_by(ScaleRecord.id.desc()).limit(limit)
     if target is not None:
         query = query.where(ScaleRecord.target == target)
+    if start is not None:
+        query = query.where(ScaleRecord.at >= start)
+    if end is not None:
+        query = query.where(ScaleRecord.at <= end)
     return list(db.scalars(query))
 
 
@@ -175,3 +180,14 @@ def remember(db: Session, key: str, digest: str, status_code: int, response: dic
     """Keep the answer given under ``key``; ``Conflict`` when a concurrent request under that key answered first."""
     save(db, IdempotencyRecord(key=key, fingerprint=digest, status=status_code, response=response, created_at=now),
          what=f"Idempotency-Key {key!r}")
+
+
+def timeline(db: Session, target: str, start: datetime, end: datetime) -> tuple[int | None, list[ScaleRecord]]:
+    """The count in effect at ``start`` by the last applied record before it (None if none), and the records in between."""
+    before = db.scalar(select(ScaleRecord).where(
+        ScaleRecord.target == target, ScaleRecord.at < start, ScaleRecord.result == "applied",
+    ).order_by(ScaleRecord.at.desc(), ScaleRecord.id.desc()).limit(1))
+    inside = db.scalars(select(ScaleRecord).where(
+        ScaleRecord.target == target, ScaleRecord.at >= start, ScaleRecord.at <= end,
+    ).order_by(ScaleRecord.at, ScaleRecord.id))
+    return (before.to_replicas if before is not None else None), list(inside)

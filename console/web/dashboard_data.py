@@ -6,14 +6,31 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
+from sqlalchemy.exc import SQLAlchemyError
 
+from console import store
 from console.backends import get_backend
 from console.backends.elasticsearch import LogLine
 from console.backends.jaeger import normalize_trace_id
-from console.correlate import Overview, Report, TraceDetail, Window, gather, overview, trace_detail, what_happened
+from console.correlate import (
+    Fetched,
+    History,
+    Overview,
+    Report,
+    RuleChange,
+    ScaleAction,
+    TraceDetail,
+    Window,
+    gather,
+    overview,
+    trace_detail,
+    what_happened,
+)
 from console.correlate.chart import uplot_columns
 from console.correlate.red import chart_queries, exemplar_query, instances_query
 from console.correlate.report import failed_report
+from console.rules import versions
+from console.scaling import service as scaling
 from console.correlate.window import POINTS, parse_window
 
 # a trace's "what happened" window: its own time, widened so that the RED figures have a few scrapes
@@ -41,10 +58,24 @@ def services_overview(window: Window) -> Overview:
     return overview(get_backend("prometheus"), window, timeout=fanout_timeout())
 
 
+def console_history(service: str, window: Window, *, limit: int = 20) -> Fetched:
+    """The rule changes and ``service``'s scale actions stored for ``window``, newest first, or the store's error."""
+    try:
+        db = store.session()
+        rules = [RuleChange(v.at, r.id, r.group_name, r.alert, v.version,
+                            "deleted" if v.spec is None else "created" if v.version == 1 else "changed", v.actor, v.reason)
+                 for v, r in versions.changes_between(db, window.start, window.end, limit=limit)]
+        actions = [ScaleAction(e.at, e.target, e.actor, e.kind, e.from_replicas, e.to_replicas, e.reason, e.result)
+                   for e in scaling.events(db, target=service, start=window.start, end=window.end, limit=limit)]
+    except SQLAlchemyError as e:
+        return Fetched(error=f"the console's database: {type(e).__name__}", failure=e)
+    return Fetched(value=History(rules, actions))
+
+
 def service_report(service: str, window: Window) -> Report:
     """What happened to ``service`` in ``window``."""
     return what_happened(get_backend("prometheus"), get_backend("jaeger"), get_backend("elasticsearch"), service,
-                         window, timeout=fanout_timeout())
+                         window, timeout=fanout_timeout(), history=console_history(service, window))
 
 
 def trace(trace_id: str) -> TraceDetail:
@@ -104,7 +135,8 @@ def service_page(service: str, window: Window) -> ServicePage:
              for key, q in chart_queries(service, step_s=window.step_s).items()}
     calls["exemplars"] = lambda: prom.query_exemplars(exemplar_query(service), window.start, window.end)
     calls["instances"] = lambda: prom.query(instances_query(service), window.end)
-    calls["report"] = lambda: what_happened(prom, jaeger, logs, service, window, timeout=timeout)
+    history = console_history(service, window)  # the store is read here: the fan-out's threads have no app context
+    calls["report"] = lambda: what_happened(prom, jaeger, logs, service, window, timeout=timeout, history=history)
     # the report fans out on its own: give it the time of its two rounds
     got = gather(calls, timeout=2 * timeout + 0.5)
     charts = {k.split(":", 1)[1]: f for k, f in got.items() if k.startswith("chart:")}
