@@ -2,7 +2,6 @@
 Elasticsearch, so that the API's answers can be checked value by value."""
 from __future__ import annotations
 
-import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -17,9 +16,11 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from collectors.logship.template import install_template
 from console import auth, store
+from kit import log_in
+
+__all__ = ["Seeded", "bearer", "log_in", "seed", "send_trace", "wait_for_trace"]
 
 MS = 1_000_000  # nanoseconds
-PASSWORD = "a long test password"
 
 
 @dataclass(frozen=True)
@@ -120,18 +121,26 @@ def wait_for_trace(jaeger_url: str, trace_id: str, spans: int, *, seconds: float
     raise AssertionError(f"trace {trace_id} not complete in Jaeger after {seconds} s")
 
 
-def log_in(app, role: str = "viewer"):
-    """A test client of ``app`` logged in through the login form as charlie (a viewer, by default)."""
-    with app.app_context():
-        auth.create_user(store.session(), name="charlie", password=PASSWORD, role=role)
-    client = app.test_client()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True))[1]
-    assert client.post("/login", data={"name": "charlie", "password": PASSWORD, "csrf_token": token}).status_code == 302
-    return client
-
-
 def bearer(app, role: str = "viewer") -> dict[str, str]:
     """The Authorization header of a fresh API token of ``role``."""
     with app.app_context():
         clear, _ = auth.create_token(store.session(), role=role, name=f"dashboard-{role}")
     return {"Authorization": f"Bearer {clear}"}
+
+
+def record_changes(app, service: str) -> int:
+    """Store a rule created by alice and a manual scale of ``service`` (1 → 2) by bob; returns the rule's id."""
+    from console.rules import versions
+    from console.rules.model import Rule
+    from console.scaling.models import ScaleRecord
+
+    with app.app_context():
+        db = store.session()
+        row = versions.create(db, Rule(group="shop", alert="PaymentsFailing", expr="vector(1) > 0"), actor="alice",
+                              reason="page on payment errors")
+        db.add_all([ScaleRecord(target=service, actor="bob", kind="manual", from_replicas=1, to_replicas=2,
+                                reason="release 42", result="applied"),
+                    ScaleRecord(target=f"{service}-other", actor="bob", kind="manual", from_replicas=3,
+                                to_replicas=4, reason="another service", result="applied")])
+        db.commit()
+        return row.id

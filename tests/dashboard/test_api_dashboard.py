@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashkit import bearer
+from dashkit import bearer, record_changes
 
 pytestmark = pytest.mark.stack
 
@@ -88,22 +88,8 @@ def test_it_reports_what_happened_to_a_service(api, seeded):
 
 
 def test_it_reports_the_rule_changes_and_scale_actions_of_the_window(make_app, seeded):
-    from console import store
-    from console.rules import versions
-    from console.rules.model import Rule
-    from console.scaling.models import ScaleRecord
-
     app = make_app(LOGS_INDEX=seeded.index)
-    with app.app_context():
-        db = store.session()
-        row = versions.create(db, Rule(group="shop", alert="PaymentsFailing", expr="vector(1) > 0"), actor="alice",
-                              reason="page on payment errors")
-        db.add_all([ScaleRecord(target=seeded.payments, actor="bob", kind="manual", from_replicas=1, to_replicas=2,
-                                reason="release", result="applied"),
-                    ScaleRecord(target=seeded.gateway, actor="bob", kind="manual", from_replicas=3, to_replicas=4,
-                                reason="another service", result="applied")])
-        db.commit()
-        rule_id = row.id
+    rule_id = record_changes(app, seeded.payments)
     body = app.test_client().get(f"/api/v1/correlate?service={seeded.payments}&range=15m", headers=bearer(app)).json
     sections = {s["key"]: s for s in body["sections"]}
     assert [(c["rule_id"], c["alert"], c["version"], c["change"], c["actor"], c["reason"])

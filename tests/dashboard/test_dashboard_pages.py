@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from dashkit import log_in
+from dashkit import log_in, record_changes
 
 pytestmark = pytest.mark.stack
 
@@ -88,3 +88,15 @@ def test_it_filters_the_logs_page_and_links_each_trace(viewer, seeded):
                          ids=["bad trace filter", "unknown range", "bad trace id"])
 def test_it_answers_bad_input_with_400(viewer, path):
     assert viewer.get(path).status_code == 400
+
+
+def test_it_lists_the_rule_changes_and_scale_actions_on_the_service_page(make_app, seeded):
+    app = make_app(LOGS_INDEX=seeded.index)
+    record_changes(app, seeded.payments)
+    answer = log_in(app).get(f"/services/{seeded.payments}?range=15m")
+    assert answer.status_code == 200
+    html = answer.get_data(as_text=True)
+    assert re.search(r'<a href="/rules/\d+">shop / PaymentsFailing</a></td>\s*<td>created \(v1\)</td><td>alice</td>'
+                     r'<td>page on payment errors</td>', html)
+    assert re.search(r"<td>1 → 2</td>\s*<td>bob \(manual\)</td><td>applied</td><td>release 42</td>", html)
+    assert "another service" not in html
