@@ -1,14 +1,70 @@
 """Helpers shared by tests across areas."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
+
+
+PASSWORD = "a long test password"
+
+
+def log_in(app, role: str = "viewer", *, name: str = "charlie"):
+    """A test client of ``app`` logged in through the login form as a new user ``name`` of ``role``."""
+    from console import auth, store
+
+    with app.app_context():
+        auth.create_user(store.session(), name=name, password=PASSWORD, role=role)
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True))[1]
+    assert client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token}).status_code == 302
+    return client
+
+
+CHROMIUM = {"executable_path": "/usr/bin/chromium", "args": ["--no-sandbox", "--disable-background-networking"]}
+
+
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """``app`` over real HTTP on a free loopback port, in a thread; yields its base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+        server.server_close()
+
+
+@contextmanager
+def browser_page(url: str, name: str, *, height: int = 1000):
+    """A page of Debian's Chromium (never a downloaded browser) logged in to the console at ``url`` as ``name``."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(**CHROMIUM)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": height})
+            page.set_default_timeout(20_000)
+            page.goto(f"{url}/login")
+            page.fill("input[name=name]", name)
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            yield page
+        finally:
+            browser.close()
 
 
 def eventually(check, *, timeout: float, interval: float = 0.5, what: str):

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import functools
 import json
-import socket
 from pathlib import Path
 
 import pytest
@@ -15,14 +14,6 @@ FIXTURES = Path(__file__).parent.parent / "fixtures"
 def fixture_json():
     """Load a canned backend answer from ``tests/fixtures``."""
     return lambda name: json.loads((FIXTURES / name).read_text())
-
-
-@pytest.fixture
-def closed_url() -> str:
-    """A loopback URL nobody listens on: connecting is refused at once."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{s.getsockname()[1]}"
 
 
 @pytest.fixture
