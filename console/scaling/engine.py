@@ -154,6 +154,11 @@ def _tolerance(spec) -> Tolerance:
     return Tolerance(down=default.down if down is None else down, up=default.up if up is None else up)
 
 
+def proposals(policy: Policy, observed: Observed, current: int, ready: int) -> tuple[list[Proposal], list[str]]:
+    """Each metric's proposal (its value against its target, as the engine sees it) and why the others have none."""
+    return _proposals(policy.spec.metrics, observed, current, ready, policy.spec)
+
+
 def _proposals(metrics: list[MetricSpec], observed: Observed, current: int, ready: int, spec) -> tuple[list, list]:
     proposals: list[Proposal] = []
     errors: list[str] = []

@@ -34,11 +34,11 @@ from console.scaling.models import (
     ScaleOverride,
     ScaleRecord,
 )
-from console.scaling.policy import Policy, PolicyError
+from console.scaling.policy import MetricSpec, Policy, PolicyError
 from console.scaling.service import record_decision
 from console.store.models import utcnow
 
-__all__ = ["DEFAULT_PERIOD", "Loop", "history", "observe"]
+__all__ = ["DEFAULT_PERIOD", "Loop", "history", "measure", "observe"]
 
 DEFAULT_PERIOD = 15.0
 # the longest stabilization window and rate period a policy may have: older history is never read
@@ -51,18 +51,21 @@ def observe(prometheus, policy: Policy, now: datetime) -> dict[str, float | list
     observed: dict[str, float | list[float] | None] = {}
     for metric in policy.spec.metrics:
         try:
-            samples = prometheus.query(metric.promql(policy.target), now)
+            observed[metric.name] = measure(prometheus, metric, policy.target, now)
         except (BackendError, PolicyError) as e:
             log.warning("scaling %s: metric %s unread: %s", policy.target, metric.name, e)
             observed[metric.name] = None
-            continue
-        # NaN is Prometheus' answer for "no traffic to divide by": no sample, not a number to scale on
-        values = [s.value for s in samples if not math.isnan(s.value)]
-        if metric.per_replica:
-            observed[metric.name] = values
-        else:
-            observed[metric.name] = values[0] if values else None
     return observed
+
+
+def measure(prometheus, metric: MetricSpec, target: str, now: datetime) -> float | list[float] | None:
+    """One metric of ``target`` at ``now``; raises ``BackendError`` (Prometheus) or ``PolicyError`` (its query)."""
+    samples = prometheus.query(metric.promql(target), now)
+    # NaN is Prometheus' answer for "no traffic to divide by": no sample, not a number to scale on
+    values = [s.value for s in samples if not math.isnan(s.value)]
+    if metric.per_replica:
+        return values
+    return values[0] if values else None
 
 
 def history(db: Session, target: str, now: datetime) -> History:

@@ -183,7 +183,7 @@ def remember(db: Session, key: str, digest: str, status_code: int, response: dic
 
 
 def timeline(db: Session, target: str, start: datetime, end: datetime) -> tuple[int | None, list[ScaleRecord]]:
-    """The count in effect at ``start`` by the last applied record before it (None if none), and the records in between."""
+    """The count at ``start`` by the last applied record before it (None if none), and the records up to ``end``."""
     before = db.scalar(select(ScaleRecord).where(
         ScaleRecord.target == target, ScaleRecord.at < start, ScaleRecord.result == "applied",
     ).order_by(ScaleRecord.at.desc(), ScaleRecord.id.desc()).limit(1))

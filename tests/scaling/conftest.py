@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 
 import pytest
 
@@ -52,6 +53,18 @@ def headers(app) -> dict[str, dict[str, str]]:
         db = store.session()
         return {role: {"Authorization": f"Bearer {auth.create_token(db, role=role, name=role)[0]}"}
                 for role in auth.ROLES}
+
+
+@pytest.fixture(scope="module")
+def shop(stack) -> Iterator[object]:
+    """One replica of every shop service on the session's stack, for the tests of one module."""
+    from sample_services.runtime import services_down, services_up
+
+    services_up(stack.layout, stack.ports, {"gateway": 1, "catalog": 1, "orders": 1, "inventory": 1, "payments": 1})
+    try:
+        yield stack
+    finally:
+        services_down(stack.layout)
 
 
 @pytest.fixture(scope="session")

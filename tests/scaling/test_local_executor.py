@@ -6,7 +6,6 @@ load generator's own tally is the measure.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
 
@@ -15,18 +14,8 @@ from console.backends import close_backends
 from console.scaling.executors.local import LocalExecutor
 from deploy.local.nginx import config_dir
 from sample_services.loadgen import LoadSummary, run_load
-from sample_services.runtime import services_down, services_up
 
 pytestmark = pytest.mark.stack
-
-
-@pytest.fixture(scope="module")
-def shop(stack) -> Iterator[object]:
-    services_up(stack.layout, stack.ports, {"gateway": 1, "catalog": 1, "orders": 1, "inventory": 1, "payments": 1})
-    try:
-        yield stack
-    finally:
-        services_down(stack.layout)
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from console.scaling.executors.local import LocalExecutor
 from console.scaling.loop import Loop
 from console.scaling.models import RecommendationRecord, ScaleRecord
 from sample_services.loadgen import run_load
-from sample_services.runtime import services_down, services_up
 
 pytestmark = pytest.mark.stack
 
@@ -123,15 +122,6 @@ def test_it_leaves_a_target_under_a_manual_override_alone(consoles):
     assert a.tick(T0 + timedelta(seconds=30)) == []
     assert [(r.from_replicas, r.to_replicas) for r in a.tick(T0 + timedelta(seconds=61))] == [(2, 3)]
     assert replicas.calls == [2, 3]
-
-
-@pytest.fixture(scope="module")
-def shop(stack) -> Iterator[object]:
-    services_up(stack.layout, stack.ports, {"gateway": 1, "catalog": 1, "orders": 1, "inventory": 1, "payments": 1})
-    try:
-        yield stack
-    finally:
-        services_down(stack.layout)
 
 
 def test_it_scales_the_gateway_out_on_its_request_rate(shop, tmp_path, policies):

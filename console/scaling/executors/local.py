@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import threading
 
+from console.errors import StackNotRunning
+from deploy.local import process
 from deploy.local.layout import SERVICES, Layout, load_ports
 from sample_services.runtime import services_status, services_up
 
@@ -27,8 +29,11 @@ class LocalExecutor:
         self.layout = layout
 
     def replicas(self, target: str) -> tuple[int, int]:
-        """``(running, healthy)`` replicas of ``target``."""
+        """``(running, healthy)`` replicas of ``target``; ``StackNotRunning`` when the stack is down."""
         self._check(target)
+        if not process.is_running(self.layout, "nginx"):
+            # replicas.json outlives a stopped stack: its counts would read as a service scaled to zero
+            raise StackNotRunning(str(self.layout.home))
         rows = [r for r in services_status(self.layout) if r["service"] == target]
         return sum(r["running"] for r in rows), sum(r["healthy"] for r in rows)
 
