@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Blueprint, Flask, make_response, render_template, request
+from flask import Blueprint, Flask, Response, make_response, render_template, request
 
 from console import auth
 from console.web.api import probe_backends
@@ -46,6 +46,14 @@ def wants_partial() -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+def page_or_partial(page: str, partial: str, **context) -> Response:
+    """``page`` rendered, or only ``partial`` when htmx asks; either way marked as varying on ``HX-Request``."""
+    response = make_response(render_template(partial if wants_partial() else page, **context))
+    # one URL, two bodies: caches (and the back button) must keep them apart
+    response.vary.add("HX-Request")
+    return response
+
+
 @bp.get("/")
 def home():
     """Each backend's health and latency; the table refreshes itself every few seconds."""
@@ -56,8 +64,4 @@ def home():
         "refresh_seconds": REFRESH_SECONDS,
         "checked_at": datetime.now(timezone.utc).strftime("%H:%M:%S UTC"),
     }
-    template = "partials/backends.html" if wants_partial() else "home.html"
-    response = make_response(render_template(template, **context))
-    # one URL, two bodies: caches (and the back button) must keep them apart
-    response.vary.add("HX-Request")
-    return response
+    return page_or_partial("home.html", "partials/backends.html", **context)
