@@ -27,3 +27,22 @@ def uplot_columns(series: dict[str, list[Series]], exemplars: list[Exemplar]) ->
 
 def _finite(value: float) -> float | None:
     return None if value != value or value in (float("inf"), float("-inf")) else round(value, 6)
+
+
+def sparkline_points(values: list[float | None], *, width: int = 100, height: int = 20) -> str:
+    """SVG ``polyline`` points for ``values`` scaled into ``width`` × ``height`` (y down); gaps are skipped.
+
+    The lowest value sits on the bottom edge only when the series is flat; otherwise the line spans
+    the box, so a service's own shape shows whatever its scale.
+    """
+    known = [(i, v) for i, v in enumerate(values) if v is not None and v == v]
+    if not known:
+        return ""
+    low, high = min(v for _, v in known), max(v for _, v in known)
+    span_x = max(1, len(values) - 1)
+    span_y = high - low
+    points = []
+    for i, v in known:
+        y = height - 1 if span_y == 0 else 1 + (height - 2) * (high - v) / span_y
+        points.append(f"{width * i / span_x:.1f},{y:.1f}")
+    return " ".join(points)

@@ -5,17 +5,18 @@ that fails leaves its part as an error and the rest is still assembled.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from console.backends.elasticsearch import ElasticsearchLogs, LogLine
 from console.backends.jaeger import Jaeger, Trace
 from console.backends.prometheus import Prometheus
 from console.correlate.fetch import Fetched, gather
-from console.correlate.red import Red, exemplar_query, red_queries, red_rows, worst_first
+from console.correlate.red import Red, exemplar_query, red_queries, red_rows, sparkline_query, worst_first
 from console.correlate.report import Report, assemble
 from console.correlate.window import Window
 
+SPARK_POINTS = 60  # a sparkline is a hundred pixels wide: more points would only add bytes
 TRACE_SEARCH_LIMIT = 100  # Jaeger returns the newest traces first; slowest and failing are picked among these
 TRACE_LOG_LIMIT = 200
 # Jaeger's clock and the log shipper lag a little: look for a trace's lines this far around its spans
@@ -24,12 +25,13 @@ LOG_SLACK = timedelta(minutes=5)
 
 @dataclass(frozen=True)
 class Overview:
-    """Every service's RED over a window, worst first, or the error that stopped it."""
+    """Every service's RED over a window, worst first, or the error that stopped it; with sparklines when asked."""
 
     window: Window
     services: list[Red]
     error: str | None = None
     failure: Exception | None = None
+    sparklines: dict[str, list[float | None]] = field(default_factory=dict)
 
 
 def red_calls(prom: Prometheus, window: Window, *, prefix: str = "now", service: str | None = None,
@@ -39,11 +41,33 @@ def red_calls(prom: Prometheus, window: Window, *, prefix: str = "now", service:
             for key, q in red_queries(window.seconds, service=service, by=by).items()}
 
 
-def overview(prom: Prometheus, window: Window, *, timeout: float) -> Overview:
-    """Every service's RED over ``window``, worst first."""
-    fetched = gather(red_calls(prom, window), timeout=timeout)
+def overview(prom: Prometheus, window: Window, *, timeout: float, sparklines: bool = False) -> Overview:
+    """Every service's RED over ``window``, worst first; with ``sparklines``, each one's request rate over it."""
+    calls = red_calls(prom, window)
+    spark_step = max(2, window.seconds // SPARK_POINTS)
+    if sparklines:
+        calls["sparklines"] = lambda: prom.query_range(sparkline_query(step_s=spark_step), window.start,
+                                                       window.end, spark_step)
+    fetched = gather(calls, timeout=timeout)
+    spark = fetched.pop("sparklines", None)
     rows, error = red_rows(fetched)
-    return Overview(window, worst_first(rows), error, next((f.failure for f in fetched.values() if not f.ok), None))
+    lines = {}
+    if spark is not None and spark.ok:
+        lines = {s.labels.get("service", ""): on_steps(s.points, window, spark_step) for s in spark.value}
+    return Overview(window, worst_first(rows), error, next((f.failure for f in fetched.values() if not f.ok), None),
+                    lines)
+
+
+def on_steps(points: list[tuple[float, float]], window: Window, step: int) -> list[float | None]:
+    """A range query's points placed on the window's steps; a step with no sample stays None (a gap)."""
+    start = window.start.timestamp()
+    values: list[float | None] = [None] * (int(window.seconds // step) + 1)
+    for t, v in points:
+        # Prometheus keeps milliseconds: round to the nearest step rather than compare times exactly
+        i = round((t - start) / step)
+        if 0 <= i < len(values):
+            values[i] = v
+    return values
 
 
 def what_happened(prom: Prometheus, jaeger: Jaeger, logs: ElasticsearchLogs, service: str, window: Window, *,

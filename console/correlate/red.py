@@ -109,6 +109,11 @@ def worst_first(rows: Iterable[Red]) -> list[Red]:
                                        r.name))
 
 
+def busiest_first(rows: Iterable[Red]) -> list[Red]:
+    """Rows by request rate, highest first; ties by name."""
+    return sorted(rows, key=lambda r: (-(r.rate or 0.0), r.name))
+
+
 def chart_queries(service: str, *, step_s: int) -> dict[str, str]:
     """Range queries for a service's charts: requests/s, errors/s, p50/p95/p99 seconds."""
     # a rate window of at least four steps (and 30 s) so every point spans several scrapes
@@ -119,6 +124,11 @@ def chart_queries(service: str, *, step_s: int) -> dict[str, str]:
     for key, q in QUANTILES.items():
         queries[key] = f"histogram_quantile({q}, sum by (le) (rate({DURATION}{{{every}}}[{window}s])))"
     return queries
+
+
+def sparkline_query(*, step_s: int) -> str:
+    """One range query for every service's request rate: the overview's sparklines."""
+    return f"sum by (service) (rate({REQUESTS}[{max(4 * step_s, 30)}s]))"
 
 
 def exemplar_query(service: str) -> str:

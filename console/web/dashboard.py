@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, request, url_for
 
 from console.correlate import PRESETS, Window
+from console.correlate.chart import sparkline_points
 from console.errors import UsageProblem
 from console.web import dashboard_data as data
 
@@ -49,3 +50,9 @@ def pct(ratio: float | None) -> str:
 def per_s(rate: float | None) -> str:
     """A rate per second; "–" when unknown."""
     return "–" if rate is None else f"{rate:.2f}/s"
+
+
+@bp.app_template_filter("sparkline")
+def sparkline(values: list[float | None]) -> str:
+    """SVG polyline points for a sparkline of ``values``; empty when there is nothing to draw."""
+    return sparkline_points(values)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
@@ -27,12 +27,14 @@ from console.correlate import (
     what_happened,
 )
 from console.correlate.chart import uplot_columns
-from console.correlate.red import chart_queries, exemplar_query, instances_query
+from console.correlate.collect import red_calls
+from console.correlate.red import Red, busiest_first, chart_queries, exemplar_query, instances_query, red_rows
 from console.correlate.report import failed_report
 from console.rules import versions
 from console.scaling import service as scaling
 from console.correlate.window import POINTS, parse_window
 
+TOP_ROUTES = 10
 # a trace's "what happened" window: its own time, widened so that the RED figures have a few scrapes
 TRACE_MARGIN = timedelta(minutes=5)
 
@@ -53,9 +55,9 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def services_overview(window: Window) -> Overview:
-    """Every service's RED over ``window``, worst first."""
-    return overview(get_backend("prometheus"), window, timeout=fanout_timeout())
+def services_overview(window: Window, *, sparklines: bool = False) -> Overview:
+    """Every service's RED over ``window``, worst first; with ``sparklines``, each one's request rate over it."""
+    return overview(get_backend("prometheus"), window, timeout=fanout_timeout(), sparklines=sparklines)
 
 
 def console_history(service: str, window: Window, *, limit: int = 20) -> Fetched:
@@ -125,6 +127,8 @@ class ServicePage:
     chart_error: str | None
     instances: list[dict]
     instances_error: str | None
+    routes: list[Red] = field(default_factory=list)
+    routes_error: str | None = None
 
 
 def service_page(service: str, window: Window) -> ServicePage:
@@ -135,6 +139,7 @@ def service_page(service: str, window: Window) -> ServicePage:
              for key, q in chart_queries(service, step_s=window.step_s).items()}
     calls["exemplars"] = lambda: prom.query_exemplars(exemplar_query(service), window.start, window.end)
     calls["instances"] = lambda: prom.query(instances_query(service), window.end)
+    calls.update(red_calls(prom, window, prefix="routes", service=service, by="route"))
     history = console_history(service, window)  # the store is read here: the fan-out's threads have no app context
     calls["report"] = lambda: what_happened(prom, jaeger, logs, service, window, timeout=timeout, history=history)
     # the report fans out on its own: give it the time of its two rounds
@@ -149,6 +154,8 @@ def service_page(service: str, window: Window) -> ServicePage:
     instances = got["instances"]
     report = got["report"].value if got["report"].ok else failed_report(service, window, got["report"].error)
     replicas = sorted(instances.value or [], key=lambda s: s.labels.get("replica", ""))
+    routes, routes_error = red_rows(got, prefix="routes", by="route")
     return ServicePage(report, chart, chart_error,
                        [{"replica": s.labels.get("replica", ""), "instance": s.labels.get("instance", ""),
-                         "up": s.value == 1} for s in replicas], instances.error)
+                         "up": s.value == 1} for s in replicas], instances.error,
+                       busiest_first(routes)[:TOP_ROUTES], routes_error)

@@ -21,7 +21,7 @@ REFRESH_SECONDS = 10
 def index():
     """Every service's RED over the range, worst first; htmx refreshes the table."""
     window = request_window()
-    found = data.services_overview(window)
+    found = data.services_overview(window, sparklines=True)
     template = "services/_rows.html" if wants_partial() else "services/index.html"
     response = make_response(render_template(template, window=window, overview=found,
                                              refresh_seconds=REFRESH_SECONDS))

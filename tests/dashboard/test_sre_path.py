@@ -1,8 +1,9 @@
 """An SRE's path in a real browser (Debian's Chromium): 30 % errors injected on payments → the overview lists
-payments first → its page → a failing trace → the failing span and its log line → the logs of that trace.
+payments first → its page → a click on an exemplar dot of a failed request → the failing span and its log
+line → the logs of that trace.
 
-The trace is opened through the "Failing traces" link of the service page: an exemplar dot on the canvas
-has no stable position to click, and exemplars do not say whether their request failed.
+Exemplars do not say whether their request failed, so the test asks the console's API which of the dots'
+traces failed, finds that dot's position through the chart, and clicks there.
 """
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ import redis
 from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
-from dashkit import PASSWORD, bearer, log_in
+from dashkit import bearer, log_in
+from kit import PASSWORD
 from sample_services.fault import clear_fault, set_fault, validate_fault
 from sample_services.runtime import services_down, services_up
 
@@ -83,6 +85,30 @@ def console_url(make_app, failing_shop):
     server.server_close()
 
 
+def failed_exemplar_dot(page, console_url: str) -> tuple[str, dict]:
+    """An exemplar dot of a request that failed in payments, clear of other dots: its trace id and position.
+
+    Whether a dot's request failed is asked of the console's API, with the browser's own session.
+    """
+    ids = page.evaluate('JSON.parse(document.getElementById("chart-data").textContent).trace_ids.filter(Boolean)')
+    failed = []
+    for trace_id in reversed(ids[-40:]):  # the newest first
+        body = page.context.request.get(f"{console_url}/api/v1/traces/{trace_id}").json()
+        if any(s["error"] and s["service"] == "payments" for s in body.get("spans", [])):
+            failed.append(trace_id)
+    found = page.evaluate("""(failed) => {
+        const u = window.opsCharts.latency, d = JSON.parse(document.getElementById("chart-data").textContent);
+        const dots = d.trace_ids.map((id, i) => id && {id, x: u.valToPos(d.x[i], "x"), y: u.valToPos(d.exemplars[i], "y")})
+                                .filter(Boolean);
+        const clear = (a) => dots.every((b) => b === a || Math.hypot(a.x - b.x, a.y - b.y) > 12);
+        const dot = dots.find((a) => failed.includes(a.id) && clear(a));
+        return dot ? [dot.id, {x: dot.x, y: dot.y}] : null;
+    }""", failed)
+    if found is None:
+        pytest.fail(f"no exemplar dot of a failed payments request stands clear ({len(failed)} failed of {len(ids)})")
+    return found[0], found[1]
+
+
 def test_it_walks_from_the_overview_to_the_logs_of_a_failing_trace(console_url, artifacts):
     with sync_playwright() as p:
         browser = p.chromium.launch(**CHROMIUM)
@@ -97,14 +123,15 @@ def test_it_walks_from_the_overview_to_the_logs_of_a_failing_trace(console_url, 
         expect(page.locator("#service-rows tr").first.locator("td").first).to_have_text("payments")
         page.screenshot(path=artifacts / "sre-1-overview.png", full_page=True)
 
+        assert page.locator("#service-rows svg.spark polyline").count() >= 5  # a sparkline per service
         page.locator("#service-rows a", has_text="payments").click()
         expect(page.locator("h1")).to_have_text("payments")
         page.wait_for_selector("#chart-latency canvas")
+        expect(page.locator("#routes")).to_contain_text("/payments/authorize")
         page.screenshot(path=artifacts / "sre-2-service.png", full_page=True)
 
-        failing = page.locator("ul.traces li.failing a").first
-        trace_id = failing.get_attribute("href").split("/traces/")[1].split("?")[0]
-        failing.click()
+        trace_id, at = failed_exemplar_dot(page, console_url)
+        page.locator("#chart-latency .u-over").click(position=at)
         expect(page.locator("h1 code")).to_have_text(trace_id)
         failed_span = page.locator("details.span.error", has_text="payments").filter(has_text="/payments/authorize")
         expect(failed_span.first).to_be_visible()

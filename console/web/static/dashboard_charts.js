@@ -18,12 +18,20 @@
         points: { show: true, size: 9 } }] },
     [data.x, data.p50, data.p95, data.p99, data.exemplars], document.getElementById("chart-latency"));
 
-  latency.over.addEventListener("click", () => {
-    // the cursor snaps to the nearest x; open that point's trace if an exemplar sits there
-    const idx = latency.cursor.idx;
-    if (idx != null && data.trace_ids[idx]) {
-      window.location = traceUrl.replace("TRACE", data.trace_ids[idx]) + window.location.search;
-    }
+  latency.over.addEventListener("click", (e) => {
+    // open the trace of the dot nearest the click (within a few pixels), in both directions:
+    // exemplars close in time sit apart in latency
+    const box = latency.over.getBoundingClientRect();
+    const x = e.clientX - box.left, y = e.clientY - box.top;
+    let nearest = null, best = 8 * 8;
+    data.trace_ids.forEach((id, i) => {
+      if (!id) return;
+      const dx = latency.valToPos(data.x[i], "x") - x, dy = latency.valToPos(data.exemplars[i], "y") - y;
+      if (dx * dx + dy * dy <= best) { best = dx * dx + dy * dy; nearest = id; }
+    });
+    if (nearest) window.location = traceUrl.replace("TRACE", nearest) + window.location.search;
   });
   latency.over.style.cursor = "pointer";
+  // the instances, for scripts (and browser tests) that need a point's position on the canvas
+  window.opsCharts = { latency };
 })();
