@@ -118,6 +118,13 @@ def search_logs(window: Window, *, limit: int, **criteria) -> LogSearch:
     return LogSearch(lines.value or [], histogram.value or [], lines.error, histogram.error, lines.failure)
 
 
+def tail_logs(since: datetime, *, limit: int, **criteria) -> Fetched:
+    """The lines matching ``criteria`` from ``since`` until now, newest first, or the error that stopped it."""
+    logs = get_backend("elasticsearch")
+    return gather({"lines": lambda: logs.search_logs(start=since, end=now(), limit=limit, **criteria)},
+                  timeout=fanout_timeout())["lines"]
+
+
 @dataclass(frozen=True)
 class ServicePage:
     """A service's report, its chart data (uPlot's columns) with exemplars, and its instances."""

@@ -5,11 +5,23 @@ from flask import Blueprint, render_template, request
 from pydantic import ValidationError
 
 from console import auth
+from console.correlate import parse_time
+from console.errors import UsageProblem
 from console.web import dashboard_data as data
 from console.web.api_logs import LogsQuery
 from console.web.dashboard import request_window
 
 bp = Blueprint("logs", __name__)
+
+TAIL_LIMIT = 200
+
+
+def _query(args: dict[str, str], limit: int) -> LogsQuery:
+    return LogsQuery.model_validate({**args, "limit": limit})
+
+
+def _filters() -> dict[str, str]:
+    return {k: v for k, v in request.args.items() if v and k in ("q", "service", "level", "trace_id")}
 
 
 @bp.get("/logs")
@@ -17,12 +29,26 @@ bp = Blueprint("logs", __name__)
 def index():
     """The search form and its results; Elasticsearch down leaves a banner."""
     window = request_window()
-    args = {k: v for k, v in request.args.items() if v and k in ("q", "service", "level", "trace_id")}
+    args = _filters()
     try:
-        query = LogsQuery.model_validate({**args, "limit": 200})
+        query = _query(args, 200)
     except ValidationError as e:
         return render_template("logs/index.html", window=window, args=args, found=None,
                                problem=f"bad filter: {e.errors()[0]['loc'][0]}"), 400
     found = data.search_logs(window, limit=query.limit, **query.criteria())
     peak = max((n for _, n in found.histogram), default=0)
     return render_template("logs/index.html", window=window, args=args, found=found, peak=peak)
+
+
+@bp.get("/logs/tail")
+@auth.login_required
+def tail():
+    """Rows of the lines matching the filters from ``since`` to now, newest first, for the page's live tail."""
+    window = request_window()
+    try:
+        query = _query(_filters(), TAIL_LIMIT)
+        since = parse_time(request.args.get("since", ""))
+    except (ValidationError, UsageProblem) as e:
+        return render_template("logs/_tail.html", window=window, lines=[], error=f"bad tail request: {e}"), 400
+    found = data.tail_logs(since, limit=query.limit, **query.criteria())
+    return render_template("logs/_tail.html", window=window, lines=found.value or [], error=found.error)
