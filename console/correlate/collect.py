@@ -13,7 +13,8 @@ from console.backends.jaeger import Jaeger, Trace
 from console.backends.prometheus import Prometheus
 from console.correlate.fetch import Fetched, gather
 from console.correlate.red import Red, exemplar_query, red_queries, red_rows, sparkline_query, worst_first
-from console.correlate.report import Report, assemble
+from console.correlate.report import Report, assemble, exemplar_refs
+from console.correlate.traces import failing, slowest
 from console.correlate.window import Window
 
 SPARK_POINTS = 60  # a sparkline is a hundred pixels wide: more points would only add bytes
@@ -73,21 +74,38 @@ def on_steps(points: list[tuple[float, float]], window: Window, step: int) -> li
 def what_happened(prom: Prometheus, jaeger: Jaeger, logs: ElasticsearchLogs, service: str, window: Window, *,
                   timeout: float, history: Fetched | None = None) -> Report:
     """The "what happened" report: RED now and before, top errors, exemplars, traces, then their log lines;
-    ``history`` (the console's own rule changes and scale actions) is read by the caller, from the store."""
+    ``history`` (the console's own rule changes and scale actions) is read by the caller, from the store.
+    Takes up to ``2 * timeout``: the log lines are looked up once the traces are known."""
     calls = {**red_calls(prom, window, service=service),
              **red_calls(prom, window.previous(), prefix="before", service=service),
              "errors": lambda: logs.top_errors(start=window.start, end=window.end, service=service),
-             "exemplars": lambda: prom.query_exemplars(exemplar_query(service), window.start, window.end),
-             "traces": lambda: jaeger.find_traces(service, window.start, window.end, limit=TRACE_SEARCH_LIMIT)}
-    fetched = gather(calls, timeout=timeout)
-    ids = assemble(service, window, fetched).trace_ids()
+             "traced": lambda: traces_and_logs(prom, jaeger, logs, service, window, timeout=timeout)}
+    fetched = gather(calls, timeout=2 * timeout)
+    traced = fetched.pop("traced")
+    exemplars, traces, lines = traced.value if traced.ok else (traced, traced, None)
+    return assemble(service, window, {**fetched, "exemplars": exemplars, "traces": traces}, logs=lines,
+                    history=history)
+
+
+def traces_and_logs(prom: Prometheus, jaeger: Jaeger, logs: ElasticsearchLogs, service: str, window: Window, *,
+                    timeout: float) -> tuple[Fetched, Fetched, Fetched | None]:
+    """The exemplars and the trace search, then the log lines of the traces they point at (None: no trace).
+
+    A chain of its own inside the report's fan-out: the lookup of the lines needs the trace ids, but
+    not the other queries, so it starts as soon as the ids are known, alongside whatever still runs."""
+    got = gather({"exemplars": lambda: prom.query_exemplars(exemplar_query(service), window.start, window.end),
+                  "traces": lambda: jaeger.find_traces(service, window.start, window.end, limit=TRACE_SEARCH_LIMIT)},
+                 timeout=timeout)
+    exemplars, traces = got["exemplars"], got["traces"]
+    ids = [r.trace_id for r in exemplar_refs(exemplars.value or [])]
+    if traces.ok:
+        ids += [t.trace_id for t in (*slowest(traces.value), *failing(traces.value, service))]
     if not ids:
-        return assemble(service, window, fetched, history=history)
-    # the second round needs the first one's trace ids, so it cannot run alongside it
-    lines = gather({"logs": lambda: logs.search_logs(trace_ids=ids, start=window.start - LOG_SLACK,
+        return exemplars, traces, None
+    lines = gather({"logs": lambda: logs.search_logs(trace_ids=list(dict.fromkeys(ids)), start=window.start - LOG_SLACK,
                                                      end=window.end + LOG_SLACK, limit=TRACE_LOG_LIMIT,
                                                      oldest_first=True)}, timeout=timeout)["logs"]
-    return assemble(service, window, fetched, logs=lines, history=history)
+    return exemplars, traces, lines
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ A failed or late query never takes the others down: its section shows a banner i
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -13,6 +15,12 @@ from typing import Any
 from console.errors import BackendUnavailable, OpsError
 
 log = logging.getLogger(__name__)
+
+# Enough for the views of every request thread at once, with the report that a service page runs inside
+# its own fan-out (that one waits on a thread of the pool for the report's queries).
+MAX_WORKERS = 64
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -39,15 +47,27 @@ def _run(call: Callable[[], Any]) -> Fetched:
         return Fetched(error=f"{type(e).__name__}: {e}", failure=e)
 
 
+def _pool() -> ThreadPoolExecutor:
+    # One pool per process, its threads kept between requests: starting a dozen threads for every view cost
+    # more than its fast queries on a busy machine. Per process, because a forked worker (gunicorn) does
+    # not inherit its parent's threads, only a pool that believes it has them.
+    pid = os.getpid()
+    with _POOLS_LOCK:
+        if pid not in _POOLS:
+            _POOLS[pid] = ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="correlate")
+        return _POOLS[pid]
+
+
 def gather(calls: dict[str, Callable[[], Any]], *, timeout: float) -> dict[str, Fetched]:
     """Run every call at once; one still running after ``timeout`` seconds ends as an error."""
     if not calls:
         return {}
-    pool = ThreadPoolExecutor(max_workers=min(16, len(calls)), thread_name_prefix="correlate")
-    futures = {name: pool.submit(_run, call) for name, call in calls.items()}
+    futures = {name: _pool().submit(_run, call) for name, call in calls.items()}
     wait(futures.values(), timeout=timeout)
-    # stragglers are ended by their own client timeout; the view does not wait for them
-    pool.shutdown(wait=False, cancel_futures=True)
+    # stragglers are ended by their own client timeout; the view does not wait for them, and what has
+    # not started yet never will
+    for future in futures.values():
+        future.cancel()
     late = f"no answer within {timeout:g}s"
     return {name: future.result() if future.done() and not future.cancelled()
             else Fetched(error=late, failure=BackendUnavailable(name, late)) for name, future in futures.items()}

@@ -1,7 +1,7 @@
 """The models the dashboard's API answers with (the pages render the same data), and the shared query models."""
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import datetime
 from typing import Any, Literal
 
@@ -129,5 +129,11 @@ def span_out(span: Span, critical: bool) -> SpanOut:
 def report_out(report: Report) -> ReportOut:
     """The API form of a report; section items become plain objects."""
     return ReportOut(service=report.service, window=window_out(report.window), previous=window_out(report.previous),
-                     sections=[SectionOut(key=s.key, title=s.title, items=[asdict(i) for i in s.items],
+                     sections=[SectionOut(key=s.key, title=s.title, items=[_fields(i) for i in s.items],
                                           error=s.error, note=s.note) for s in report.sections])
+
+
+def _fields(item: Any) -> dict[str, Any]:
+    # one level only: pydantic writes nested dataclasses itself, where asdict would deep-copy every log
+    # line's whole document first (a tenth of a correlate answer's time, for the same JSON)
+    return {f.name: getattr(item, f.name) for f in fields(item)}
