@@ -15,6 +15,7 @@ import httpx
 from collectors.file_sd import write_targets
 from console.errors import StartError
 from deploy.local import process
+from deploy.local.alerting import route_to_console
 from deploy.local import stack as local_stack
 from deploy.local.layout import HOST, Layout, Ports, current, service_port
 
@@ -48,11 +49,11 @@ def wait_healthy(url: str, part: str, *, timeout: float = 30.0) -> None:
         time.sleep(0.3)
 
 
-def start_background(layout: Layout, name: str, args: tuple[str, ...]) -> bool:
+def start_background(layout: Layout, name: str, args: tuple[str, ...], env: dict[str, str] | None = None) -> bool:
     """Start ``python -m console ARGS`` detached unless it already runs; True if started."""
     if process.is_running(layout, name):
         return False
-    process.start(layout, name, [sys.executable, "-m", "console", *args])
+    process.start(layout, name, [sys.executable, "-m", "console", *args], env=env)
     return True
 
 
@@ -72,8 +73,11 @@ def demo(no_load: bool) -> None:
         start_background(layout, "loadgen", ("load", "--url", gateway, *DEMO_LOAD))
     # here, not in the background console: a generated password must reach the terminal, not its log
     first_admin()
-    start_background(layout, "console", ("serve", "--port", str(ports.console)))
     console_url = f"http://{HOST}:{ports.console}/"
+    # the stack's Alertmanager notifies this console, which takes the token kept in the home
+    token = route_to_console(layout, ports, console_url)
+    start_background(layout, "console", ("serve", "--port", str(ports.console)),
+                     env={"OPSCONSOLE_ALERTMANAGER_TOKEN": token})
     wait_healthy(console_url + "healthz", "console")
 
     click.echo("")

@@ -29,6 +29,8 @@ def init_app(app: Flask) -> None:
         app, notify.channels(app.config), notify.backoff(app.config),
         link=(lambda incident_id: f"{public}/api/v1/incidents/{incident_id}") if public else lambda _id: "",
         on_result=lambda channel, result: record_notification(app, channel, result)))
+    # what a previous process planned but did not send goes out now: a restart loses no notification
+    notifier(app).resume()
 
 
 def notifier(app: Flask | None = None) -> notify.Notifier:

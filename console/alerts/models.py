@@ -91,7 +91,7 @@ class Delivery(Base):
     channel: Mapped[str] = mapped_column(String(32))  # email | chat
     target: Mapped[str] = mapped_column(String(255))  # where, with secrets left out
     content_hash: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16))  # pending | sent | failed
+    status: Mapped[str] = mapped_column(String(16))  # pending | sending | sent | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,6 +5,7 @@ The ``render_*`` functions are pure (text out); ``write_*`` put them under
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -56,13 +57,31 @@ def write_prometheus(layout: Layout, ports: Ports, *, scrape_interval: str = "5s
     return _write(layout, "prometheus", "prometheus.yml", render_prometheus(layout, ports, scrape_interval=scrape_interval))
 
 
-def render_alertmanager() -> str:
-    """alertmanager.yml: every alert to a receiver that drops it, until the console is wired in."""
-    config = {
-        "route": {"receiver": "null", "group_by": ["alertname"], "group_wait": "5s",
-                  "group_interval": "10s", "repeat_interval": "1h"},
-        "receivers": [{"name": "null"}],
+@dataclass(frozen=True)
+class ConsoleReceiver:
+    """Where Alertmanager sends notifications: the console at ``url``, with the token of its ALERTMANAGER_TOKEN."""
+
+    url: str
+    token: str
+    webhook_path: str = "/api/v1/alertmanager/webhook"
+
+
+def render_alertmanager(console: ConsoleReceiver | None = None, *, group_wait: str = "5s",
+                        group_interval: str = "10s", repeat_interval: str = "1h") -> str:
+    """alertmanager.yml: every alert to the console's webhook, or to a receiver that drops it when there is none."""
+    route = {"group_by": ["alertname"], "group_wait": group_wait, "group_interval": group_interval,
+             "repeat_interval": repeat_interval}
+    if console is None:
+        config = {"route": {"receiver": "null", **route}, "receivers": [{"name": "null"}]}
+        return yaml.safe_dump(config, sort_keys=False)
+    webhook = {
+        "url": console.url.rstrip("/") + console.webhook_path,
+        # resolved notifications close incidents; the token is what the console's webhook checks
+        "send_resolved": True,
+        "http_config": {"authorization": {"type": "Bearer", "credentials": console.token}},
     }
+    config = {"route": {"receiver": "opsconsole", **route},
+              "receivers": [{"name": "opsconsole", "webhook_configs": [webhook]}]}
     return yaml.safe_dump(config, sort_keys=False)
 
 
@@ -78,13 +97,13 @@ def alertmanager_argv(layout: Layout, ports: Ports) -> list[str]:
     ]
 
 
-def write_alertmanager(layout: Layout) -> Path:
-    """Write alertmanager.yml unless one exists (a later step may route it to the console)."""
+def write_alertmanager(layout: Layout, console: ConsoleReceiver | None = None, **timing: str) -> Path:
+    """Write alertmanager.yml routing to ``console``; without one, only when none exists (never undo a routing)."""
     (layout.data / "alertmanager").mkdir(parents=True, exist_ok=True)
     path = layout.config / "alertmanager" / "alertmanager.yml"
-    if path.exists():
+    if path.exists() and console is None:
         return path
-    return _write(layout, "alertmanager", "alertmanager.yml", render_alertmanager())
+    return _write(layout, "alertmanager", "alertmanager.yml", render_alertmanager(console, **timing))
 
 
 def redis_argv(layout: Layout, ports: Ports) -> list[str]:

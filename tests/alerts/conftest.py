@@ -3,10 +3,7 @@ and console apps wired to them with Alertmanager's token."""
 from __future__ import annotations
 
 import json
-import socket
 import threading
-import time
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -15,49 +12,9 @@ from aiosmtpd.controller import Controller
 from console import auth, create_app, store
 from console.alerts import notifier
 
-TOKEN = "alertmanager-shared-secret"
+from alertkit import ChatRoom, Inbox, free_port, oncall_settings
+
 CAST = {"bob": "operator", "charlie": "viewer"}
-
-
-@dataclass
-class Mail:
-    """A message the SMTP server accepted, and when (``time.time()``)."""
-
-    at: float
-    sender: str
-    recipients: list[str]
-    text: str
-
-
-@dataclass
-class Inbox:
-    """The aiosmtpd handler: keeps every accepted message; ``answers`` queues refusals such as "451 later"."""
-
-    messages: list[Mail] = field(default_factory=list)
-    answers: list[str] = field(default_factory=list)
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.answers:
-            return self.answers.pop(0)
-        self.messages.append(Mail(time.time(), envelope.mail_from, list(envelope.rcpt_tos),
-                                  envelope.content.decode("utf-8", "replace")))
-        return "250 Message accepted for delivery"
-
-
-@dataclass
-class ChatRoom:
-    """What our chat webhook server received; ``statuses`` queues answers other than 200."""
-
-    posts: list[dict] = field(default_factory=list)
-    paths: list[str] = field(default_factory=list)
-    statuses: list[int] = field(default_factory=list)
-    url: str = ""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -103,10 +60,7 @@ def chat():
 @pytest.fixture
 def oncall_app(make_console, smtp, chat):
     """A console whose webhook takes ``TOKEN`` and whose incidents go to the SMTP server and the chat room."""
-    _, port = smtp
-    return make_console(ALERTMANAGER_TOKEN=TOKEN, SMTP_HOST="127.0.0.1", SMTP_PORT=port,
-                        SMTP_FROM="opsconsole@example.test", SMTP_TO="oncall@example.test",
-                        CHAT_WEBHOOK_URL=chat.url, PUBLIC_URL="http://console.test")
+    return make_console(**oncall_settings(smtp, chat))
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import TOKEN
+from alertkit import TOKEN
 from payloads import alert, notification
 
 WEBHOOK = "/api/v1/alertmanager/webhook"

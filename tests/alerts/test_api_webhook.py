@@ -10,7 +10,7 @@ from console import store
 from console.alerts import notifier
 from console.alerts.models import Delivery, Incident, IncidentAlert, IncidentEvent
 
-from conftest import TOKEN
+from alertkit import TOKEN
 from payloads import alert, notification
 
 URL = "/api/v1/alertmanager/webhook"

@@ -6,7 +6,7 @@ import pytest
 from console.alerts.notify import ChatChannel, EmailChannel, Message
 from console.errors import NotifyError
 
-from conftest import free_port
+from alertkit import free_port
 
 MESSAGE = Message(subject="[FIRING:1] payments fails", text="Incident #1: payments fails\n")
 

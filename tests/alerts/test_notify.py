@@ -8,7 +8,7 @@ from console import store
 from console.alerts import notifier
 from console.alerts.models import Delivery, Incident
 
-from conftest import TOKEN
+from alertkit import TOKEN, oncall_settings
 from payloads import notification
 
 
@@ -62,3 +62,38 @@ def test_it_gives_up_after_the_configured_attempts(make_console, chat):
     post_and_wait(app)
     assert deliveries(app)["chat"][:2] == ("failed", 2) and chat.posts == []
     assert metric(app, "chat", "failed") == 1 and metric(app, "chat", "error") == 2
+
+
+def planned_but_unsent(app) -> None:
+    """What a console that stopped between commit and send leaves behind: a pending delivery per channel."""
+    from console.alerts import notify
+    from console.alerts.receive import parse, upsert
+    from console.store import utcnow
+
+    with app.app_context():
+        db = store.session()
+        incident = upsert(db, parse(notification()), utcnow()).incident
+        db.flush()
+        notify.plan(db, incident, notifier(app).channels.values(), utcnow())
+        db.commit()
+
+
+def test_it_sends_after_a_restart_what_was_planned_before_it(make_console, smtp, chat, tmp_path):
+    inbox, _ = smtp
+    settings = {**oncall_settings(smtp, chat), "DATABASE_URL": f"sqlite:///{tmp_path / 'restart.db'}"}
+    planned_but_unsent(make_console(**settings))
+    again = make_console(**settings)
+    assert notifier(again).wait_idle(10)
+    assert deliveries(again) == {"email": ("sent", 1, None), "chat": ("sent", 1, None)}
+    assert len(inbox.messages) == 1 and len(chat.posts) == 1
+    # a third start finds nothing left to send
+    assert notifier(make_console(**settings)).resume() == 0
+
+
+def test_it_fails_a_delivery_whose_channel_is_gone(make_console, smtp, chat, tmp_path):
+    settings = {**oncall_settings(smtp, chat), "DATABASE_URL": f"sqlite:///{tmp_path / 'gone.db'}"}
+    planned_but_unsent(make_console(**settings))
+    without_chat = make_console(**{**settings, "CHAT_WEBHOOK_URL": ""})
+    assert notifier(without_chat).wait_idle(10)
+    assert deliveries(without_chat)["chat"] == ("failed", 0, "channel chat is not configured")
+    assert chat.posts == []

@@ -83,3 +83,24 @@ def test_it_configures_a_single_loopback_elasticsearch_node_without_security():
     assert config["xpack.security.enabled"] is False
     assert config["cluster.routing.allocation.disk.threshold_enabled"] is False
     assert config["path.data"] == "/srv/es/data"
+
+
+def test_it_routes_alertmanager_to_the_console_with_its_token_and_resolutions(tmp_path):
+    text = configs.render_alertmanager(configs.ConsoleReceiver("http://127.0.0.1:8080/", "s3cret"), group_wait="1s")
+    config = yaml.safe_load(text)
+    assert config["route"]["receiver"] == "opsconsole" and config["route"]["group_wait"] == "1s"
+    [webhook] = config["receivers"][0]["webhook_configs"]
+    assert webhook == {"url": "http://127.0.0.1:8080/api/v1/alertmanager/webhook", "send_resolved": True,
+                       "http_config": {"authorization": {"type": "Bearer", "credentials": "s3cret"}}}
+    # Alertmanager's own checker takes it
+    path = tmp_path / "alertmanager.yml"
+    path.write_text(text)
+    checked = subprocess.run(["/usr/bin/amtool", "check-config", str(path)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_it_rewrites_alertmanager_yml_only_to_route_it_to_a_console(tmp_path):
+    layout = Layout(tmp_path)
+    path = configs.write_alertmanager(layout, configs.ConsoleReceiver("http://127.0.0.1:8080", "s3cret"))
+    configs.write_alertmanager(layout)
+    assert yaml.safe_load(path.read_text())["route"]["receiver"] == "opsconsole"

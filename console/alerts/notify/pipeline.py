@@ -12,11 +12,11 @@ import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from console.alerts.models import Delivery, Incident, IncidentEvent
@@ -28,6 +28,8 @@ __all__ = ["Channel", "Message", "Notifier", "compose", "plan"]
 
 log = logging.getLogger(__name__)
 ACTOR = "notifier"
+# a delivery "sending" for longer than this was left by a process that died: it may be taken again
+STALE = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,13 @@ class Notifier:
                 self._pending.add(future)
             future.add_done_callback(self._forget)
 
+    def resume(self) -> int:
+        """Send the deliveries a stopped process left unsent (pending, or sending for too long); how many."""
+        with self.app.app_context(), new_session() as db:
+            ids = list(db.scalars(select(Delivery.id).where(_claimable(utcnow())).order_by(Delivery.id)))
+        self.submit(ids)
+        return len(ids)
+
     def wait_idle(self, timeout: float) -> bool:
         """Wait until every submitted delivery has ended; False if some still run after ``timeout`` seconds."""
         with self._lock:
@@ -120,9 +129,21 @@ class Notifier:
 
     def _deliver(self, delivery_id: int) -> None:
         with self.app.app_context(), new_session() as db:
+            # claim it first: another worker process (or a resume) may hold the same id
+            claimed = db.execute(update(Delivery).where(Delivery.id == delivery_id, _claimable(utcnow()))
+                                 .values(status="sending", updated_at=utcnow())).rowcount
+            db.commit()
+            if not claimed:
+                return
             delivery = db.get(Delivery, delivery_id)
             incident = db.get(Incident, delivery.incident_id)
-            channel = self.channels[delivery.channel]
+            channel = self.channels.get(delivery.channel)
+            if channel is None:
+                # planned by a process configured otherwise: say so rather than leave it pending for ever
+                delivery.status, delivery.last_error = "failed", f"channel {delivery.channel} is not configured"
+                _record(db, incident, "delivery_failed", delivery.last_error, {"delivery": delivery.id, "final": True})
+                self.on_result(delivery.channel, "failed")
+                return
             message = compose(incident, link=self.link(incident.id))
 
             def failed(attempt: int, error: NotifyError) -> None:
@@ -143,6 +164,10 @@ class Notifier:
             _record(db, incident, "notified", f"{channel.name} to {delivery.target}: {message.subject}",
                     {"delivery": delivery.id, "attempts": attempts})
             self.on_result(channel.name, "sent")
+
+
+def _claimable(now: datetime):
+    return or_(Delivery.status == "pending", and_(Delivery.status == "sending", Delivery.updated_at < now - STALE))
 
 
 def _record(db: Session, incident: Incident, kind: str, text: str, detail: dict) -> None:

@@ -1,0 +1,57 @@
+"""Helpers of the on-call tests: what the SMTP server and the chat server record, and the console's settings."""
+from __future__ import annotations
+
+import socket
+import time
+from dataclasses import dataclass, field
+
+TOKEN = "alertmanager-shared-secret"
+
+
+@dataclass
+class Mail:
+    """A message the SMTP server accepted, and when (``time.time()``)."""
+
+    at: float
+    sender: str
+    recipients: list[str]
+    text: str
+
+
+@dataclass
+class Inbox:
+    """The aiosmtpd handler: keeps every accepted message; ``answers`` queues refusals such as "451 later"."""
+
+    messages: list[Mail] = field(default_factory=list)
+    answers: list[str] = field(default_factory=list)
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.answers:
+            return self.answers.pop(0)
+        self.messages.append(Mail(time.time(), envelope.mail_from, list(envelope.rcpt_tos),
+                                  envelope.content.decode("utf-8", "replace")))
+        return "250 Message accepted for delivery"
+
+
+@dataclass
+class ChatRoom:
+    """What our chat webhook server received; ``statuses`` queues answers other than 200."""
+
+    posts: list[dict] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
+    statuses: list[int] = field(default_factory=list)
+    url: str = ""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def oncall_settings(smtp, chat, token: str = TOKEN) -> dict:
+    """Settings of a console whose webhook takes ``token`` and whose incidents go to ``smtp`` and ``chat``."""
+    _, port = smtp
+    return {"ALERTMANAGER_TOKEN": token, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": port,
+            "SMTP_FROM": "opsconsole@example.test", "SMTP_TO": "oncall@example.test",
+            "CHAT_WEBHOOK_URL": chat.url, "PUBLIC_URL": "http://console.test"}

@@ -1,0 +1,99 @@
+"""On call, end to end against real peers: alerts posted to a real Alertmanager reach the console's webhook
+on a loopback port, become one incident, one email in a real SMTP server and one chat post; Alertmanager's
+own repeats add nothing; the resolution closes the incident and says so once more."""
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from rich.console import Console
+from sqlalchemy import select
+
+from console import store
+from console.alerts import notifier
+from console.alerts.models import Incident
+from deploy.local import configs, process
+from deploy.local.alerting import console_token, route_to_console
+from deploy.local.install import ensure_debian_packages
+from deploy.local.layout import HOST, Layout, Ports
+from deploy.local.parts import http_ok
+from kit import eventually, serving
+
+from alertkit import free_port, oncall_settings
+
+ALERT = {"labels": {"alertname": "OnCallEndToEnd", "service": "payments", "severity": "critical"},
+         "annotations": {"summary": "payments fails half its requests", "description": "error ratio 0.5"},
+         "generatorURL": "http://127.0.0.1:9090/graph"}
+
+
+@pytest.fixture
+def own_alertmanager(tmp_path):
+    """An Alertmanager of this test's own (the session's is shared), started as the stack starts its own."""
+    ensure_debian_packages(Console(quiet=True))
+    layout = Layout(tmp_path / "alertmanager-home")
+    ports = Ports(alertmanager=free_port(), alertmanager_cluster=0)
+    configs.write_alertmanager(layout)
+    process.start(layout, "alertmanager", configs.alertmanager_argv(layout, ports))
+    url = f"http://{HOST}:{ports.alertmanager}"
+    try:
+        eventually(lambda: http_ok(f"{url}/-/ready"), timeout=30, what="our Alertmanager ready")
+        yield layout, ports, url
+    finally:
+        process.stop(layout, "alertmanager")
+
+
+@pytest.fixture
+def routed(own_alertmanager, make_console, smtp, chat):
+    """A console served on a loopback port, and our Alertmanager routed to it and reloaded; yields (AM URL, app)."""
+    layout, ports, url = own_alertmanager
+    app = make_console(**oncall_settings(smtp, chat, token=console_token(layout)))
+    with serving(app) as console_url:
+        route_to_console(layout, ports, console_url, group_wait="1s", group_interval="2s", repeat_interval="4s")
+        yield url, app
+
+
+def webhook_calls(app) -> float:
+    """How many webhook requests the console has answered, from its own /metrics."""
+    text = app.test_client().get("/metrics").get_data(as_text=True)
+    return sum(float(line.split()[-1]) for line in text.splitlines()
+               if line.startswith("http_requests_total{") and 'route="/api/v1/alertmanager/webhook"' in line)
+
+
+def incidents(app) -> list[Incident]:
+    with app.app_context():
+        return list(store.session().scalars(select(Incident)))
+
+
+def test_it_turns_alertmanagers_notifications_into_one_incident_one_email_and_one_chat_post(routed, smtp, chat):
+    inbox, _ = smtp
+    own_alertmanager, oncall_app = routed
+    started = datetime.now(UTC).isoformat()
+    posted = time.time()
+    httpx.post(f"{own_alertmanager}/api/v2/alerts", json=[{**ALERT, "startsAt": started}], timeout=5).raise_for_status()
+    eventually(lambda: inbox.messages, timeout=30, interval=0.05, what="the email in the SMTP server")
+    [incident] = incidents(oncall_app)
+    received = incident.opened_at.timestamp()
+    accepted = inbox.messages[0].at
+    print(f"\non-call: Alertmanager's send (webhook received) -> email accepted: {(accepted - received) * 1000:.0f} ms;"
+          f" alert posted to Alertmanager -> email accepted: {accepted - posted:.2f} s (group_wait 1 s)")
+    assert (incident.status, incident.service, incident.severity) == ("open", "payments", "critical")
+    assert "Subject: [FIRING:1] payments fails half its requests (critical payments)" in inbox.messages[0].text
+    eventually(lambda: chat.posts, timeout=10, interval=0.05, what="the chat post")
+
+    # Alertmanager repeats the group after repeat_interval: the console hears it and sends nothing new
+    eventually(lambda: webhook_calls(oncall_app) >= 2, timeout=30, interval=0.2, what="Alertmanager's repeat")
+    assert notifier(oncall_app).wait_idle(10)
+    assert (len(incidents(oncall_app)), len(inbox.messages), len(chat.posts)) == (1, 1, 1)
+
+    # the alert ends: Alertmanager sends it resolved, the incident closes, and the close is notified once
+    ended = datetime.now(UTC).isoformat()
+    httpx.post(f"{own_alertmanager}/api/v2/alerts", json=[{**ALERT, "startsAt": started, "endsAt": ended}],
+               timeout=5).raise_for_status()
+    eventually(lambda: incidents(oncall_app)[0].status == "resolved", timeout=30, interval=0.2,
+               what="the incident resolved")
+    eventually(lambda: len(inbox.messages) == 2 and len(chat.posts) == 2, timeout=10, interval=0.05,
+               what="the resolution notified")
+    assert "[RESOLVED]" in inbox.messages[1].text
+    assert len(incidents(oncall_app)) == 1
