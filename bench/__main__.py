@@ -9,7 +9,7 @@ import runpy
 import sys
 import time
 
-SCRIPTS = ("bench.telemetry_overhead", "bench.logship_throughput", "bench.demo_time")
+SCRIPTS = ("bench.telemetry_overhead", "bench.logship_throughput", "bench.demo_time", "bench.dashboard")
 
 
 def main(names: list[str]) -> int:
