@@ -155,7 +155,7 @@ def list_events(query: EventsQuery):
     return EventList(items=[ScaleEventOut.model_validate(r) for r in records])
 
 
-@route(bp, "GET", "/scale/<target>", role="viewer", response=ScaleStatusOut, errors=(404,), tag="scaling",
+@route(bp, "GET", "/scale/<target>", role="viewer", response=ScaleStatusOut, errors=(404, 502, 503), tag="scaling",
        summary="A target: current, ready and desired replicas, its policy, override and last decision")
 def get_status(target: str):
     """The state of one target."""

@@ -26,6 +26,7 @@ from console.correlate import (
     trace_detail,
     what_happened,
 )
+from console.correlate.alert import FINGERPRINT, alert_window, find_alert
 from console.correlate.chart import uplot_columns
 from console.correlate.collect import red_calls
 from console.correlate.red import Red, busiest_first, chart_queries, exemplar_query, instances_query, red_rows
@@ -78,6 +79,16 @@ def service_report(service: str, window: Window) -> Report:
     """What happened to ``service`` in ``window``."""
     return what_happened(get_backend("prometheus"), get_backend("jaeger"), get_backend("elasticsearch"), service,
                          window, timeout=fanout_timeout(), history=console_history(service, window))
+
+
+def alert_subject(ref: str) -> tuple[str, Window]:
+    """The service and window of the alert ``ref`` (fingerprint or name) held by Alertmanager.
+
+    ``AlertNotFound``, ``UsageProblem`` (no service label) or the backend's error otherwise.
+    """
+    alertmanager = get_backend("alertmanager")
+    matchers = () if FINGERPRINT.match(ref) else (f'alertname="{ref}"',)
+    return alert_window(find_alert(alertmanager.alerts(matchers), ref), now())
 
 
 def trace(trace_id: str) -> TraceDetail:

@@ -39,9 +39,15 @@ def backend_urls(prometheus_url, alertmanager_url, elasticsearch_url, jaeger_url
 
 
 @pytest.fixture
-def app(backend_urls, tmp_path):
+def scaling_home() -> str | None:
+    """The stack home the scale endpoints act on; None: the run's own home, where no stack runs (a 503)."""
+    return None
+
+
+@pytest.fixture
+def app(backend_urls, scaling_home, tmp_path):
     app = create_app({"TESTING": True, "BACKEND_TIMEOUT": 2, "SECRET_KEY": "test",
-                      "ALERTMANAGER_TOKEN": ALERTMANAGER_TOKEN,
+                      "ALERTMANAGER_TOKEN": ALERTMANAGER_TOKEN, "SCALING_HOME": scaling_home,
                       "DATABASE_URL": f"sqlite:///{tmp_path / 'console.db'}", **backend_urls})
     yield app
     close_backends(app)
