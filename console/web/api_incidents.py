@@ -15,7 +15,7 @@ from console import alerts, store
 from console.alerts import incidents
 from console.alerts.receive import Webhook
 from console.store import utcnow
-from console.web.apiroutes import ApiError, area_blueprint, audit_target, current_principal, route
+from console.web.apiroutes import ApiError, area_blueprint, audit_skip, audit_target, current_principal, route
 
 bp = area_blueprint("incidents")
 
@@ -112,6 +112,9 @@ class NoteIn(BaseModel):
 def webhook(body: Webhook):
     """Fold the notification into its incident; notify only when its content changed."""
     outcome = alerts.ingest(store.session(), body)
+    if not outcome.changed:
+        # Alertmanager repeats every group each repeat_interval: a repeat changes nothing worth an audit line
+        audit_skip()
     audit_target(f"incident:{outcome.incident.id}", {"changed": outcome.changed, "alerts": len(body.alerts)})
     return WebhookAccepted(incident_id=outcome.incident.id, status=outcome.incident.status,
                            created=outcome.created, changed=outcome.changed)

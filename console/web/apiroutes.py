@@ -131,6 +131,11 @@ def audit_target(target: str, detail: dict | None = None) -> None:
     g.api_audit = (target, detail)
 
 
+def audit_skip() -> None:
+    """Leave the current successful call out of the audit log: it changed nothing (a machine's repeat)."""
+    g.api_audit_skip = True
+
+
 def area_blueprint(name: str) -> Blueprint:
     """A blueprint for one API area; mounted on the ``/api/v1`` blueprint, exempt from form CSRF."""
     bp = Blueprint(name, __name__)
@@ -236,7 +241,7 @@ def _outcome(e: Exception) -> str:
 
 
 def _audit(spec: Route, result: str) -> None:
-    if not spec.mutating:
+    if not spec.mutating or (result == "ok" and g.pop("api_audit_skip", False)):
         return
     target, detail = g.pop("api_audit", (request.path, None))
     auth.record_audit(principal=g.get("api_principal"), action=spec.action, target=target, result=result,

@@ -114,3 +114,19 @@ def test_it_notifies_again_when_an_alert_joins_and_when_all_resolve(oncall_app, 
         assert incident.status == "resolved"
         kinds = [e.kind for e in incident.events]
     assert kinds.count("notified") == 6 and kinds.count("received") == 3 and "resolved" in kinds
+
+
+def test_it_audits_changes_and_refusals_but_not_alertmanagers_repeats(oncall_app):
+    from console import auth
+
+    client = oncall_app.test_client()
+    for _ in range(3):
+        client.post(URL, json=notification(), headers=AM)
+    client.post(URL, json=notification(alert("a1"), alert("a2")), headers=AM)
+    client.post(URL, json=notification(), headers={"Authorization": "Bearer wrong"})
+    with oncall_app.app_context():
+        entries = auth.list_audit(store.session())
+    assert [(e.action, e.result, (e.detail or {}).get("changed")) for e in reversed(entries)] == [
+        ("incidents.webhook", "ok", True), ("incidents.webhook", "ok", True),
+        ("incidents.webhook", "unauthenticated", None)]
+    assert entries[1].actor == "shared-token:alertmanager_token"
