@@ -22,6 +22,7 @@ LINE_BATCH = 5000
 IN_FLIGHT = 2  # bulk requests at once: Elasticsearch indexes one while the next is built and sent
 TIMEOUT = 120.0
 DAY = 86400 * 1_000_000_000
+SPAN_MARGIN = 10 * 1_000_000_000  # a trace started just before the end of the window ends within this
 
 
 class SeedTimeout(RuntimeError):
@@ -52,7 +53,8 @@ def seed(es_url: str, otlp_url: str, *, lines: int, spans: int, seed: int, end_n
     flat = [span for trace in traces for span in trace]
     say(f"seed: {len(traces)} traces, {len(flat)} spans, {lines} log lines")
     send_spans(otlp_url, flat, deadline=deadline, say=say)
-    days = sorted({iso(ns)[:10] for ns in range(start_ns, end_ns + DAY, DAY)} | {iso(end_ns + 10**10)[:10]})
+    # the days the lines fall on: the window's, and the next one when the last spans end after midnight
+    days = sorted({iso(ns)[:10] for ns in range(start_ns, end_ns, DAY)} | {iso(end_ns + SPAN_MARGIN)[:10]})
     send_lines(es_url, log_documents(random.Random(f"{seed}-logs"), flat, lines), total=lines, days=days,
                index_prefix=index_prefix, deadline=deadline, say=say)
     return Seeded(len(traces), len(flat), lines, start_ns, end_ns, [t[0].trace_id for t in traces[-5:]])
@@ -89,18 +91,20 @@ def send_lines(es_url: str, documents: Iterable[dict], *, total: int, days: list
     step = max(LINE_BATCH, total // 10 // LINE_BATCH * LINE_BATCH)
     pending: list[Future] = []
     with httpx.Client(base_url=es_url, timeout=TIMEOUT) as http, ThreadPoolExecutor(IN_FLIGHT) as pool:
-        for body, count, names in _bulk_bodies(documents, index_prefix):
-            _check(deadline)
-            if len(pending) >= IN_FLIGHT:
-                pending.pop(0).result()
-            pending.append(pool.submit(_post_bulk, http, body))
-            sent, indices = sent + count, indices | names
-            if sent % step == 0 or sent == total:
-                say(f"seed: log lines {sent}/{total} sent to Elasticsearch ({time.monotonic() - started:.0f} s)")
-        for future in pending:
-            future.result()
-        if quiet:
-            http.put(f"/{','.join(quiet)}/_settings", json={"index": {"refresh_interval": None}}).raise_for_status()
+        try:
+            for body, count, names in _bulk_bodies(documents, index_prefix):
+                _check(deadline)
+                if len(pending) >= IN_FLIGHT:
+                    pending.pop(0).result()
+                pending.append(pool.submit(_post_bulk, http, body))
+                sent, indices = sent + count, indices | names
+                if sent % step == 0 or sent == total:
+                    say(f"seed: log lines {sent}/{total} sent to Elasticsearch ({time.monotonic() - started:.0f} s)")
+            for future in pending:
+                future.result()
+        finally:
+            if quiet:  # searchable again even when seeding stopped half-way
+                http.put(f"/{','.join(quiet)}/_settings", json={"index": {"refresh_interval": None}})
         if indices:
             http.post(f"/{','.join(sorted(indices))}/_refresh").raise_for_status()
 
