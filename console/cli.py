@@ -42,6 +42,7 @@ COMMANDS = {
     "services": "sample_services.cli:services",
     "fault": "sample_services.cli:fault",
     "load": "sample_services.cli:load",
+    "backfill": "sample_services.cli:backfill",
     "logship": "collectors.logship.cli:logship",
     "serve": "console.serve:serve",
     "demo": "console.demo:demo",

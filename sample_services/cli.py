@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 import redis
 
-from console.errors import BackendUnavailable
+from console.errors import BackendUnavailable, UsageProblem
 from deploy.local.layout import HOST, current, service_port
 from sample_services import fault as faults
 from sample_services import loadgen, runtime
@@ -88,3 +88,27 @@ def load(profile: str, rps: float, duration: float, url: str | None) -> None:
     summary = loadgen.run_load(url, profile, rps, duration, progress=True)
     for line in summary.lines():
         click.echo(line)
+
+
+@click.command()
+@click.option("--days", type=float, default=7.0, show_default=True, help="How much history.")
+@click.option("--step", "step_s", type=int, default=60, show_default=True, help="Seconds between samples.")
+@click.option("--peak-rps", type=float, default=20.0, show_default=True, help="The gateway's busiest rate.")
+def backfill(days: float, step_s: int, peak_rps: float) -> None:
+    """Backfill days of the shop's metrics into the stack's Prometheus, with incidents at known times."""
+    from datetime import datetime, timedelta, timezone
+
+    from sample_services import backfill as history
+
+    if days <= 0 or not 1 <= step_s <= 300 or peak_rps <= 0:
+        raise UsageProblem("--days and --peak-rps must be > 0, --step within [1, 300] s")
+    end = (datetime.now(timezone.utc) - history.HEAD_BLOCK).replace(minute=0, second=0, microsecond=0)
+    start = end - timedelta(days=days)
+    incidents = history.daily_incidents(start, end)
+    layout, ports = current()
+    click.echo(f"writing {days:g} days of history ({start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC) ...")
+    blocks = history.backfill(layout, ports, start, end, step_s=step_s, peak_rps=peak_rps, incidents=incidents)
+    click.echo(f"{blocks} block(s) loaded by Prometheus; incidents at known times:")
+    for i in incidents:
+        click.echo(f"  {i.start:%Y-%m-%d %H:%M} UTC  {i.service:<9} {i.minutes} min, "
+                   f"{i.error_ratio:.0%} errors, latency x{i.latency_factor:g}")

@@ -25,6 +25,8 @@ def opsconsole(*args: str, env: dict[str, str] | None = None) -> subprocess.Comp
         pytest.param(("load", "--rps", "-5", "--duration", "10"), "rps", id="negative rps"),
         pytest.param(("load", "--rps", "5", "--duration", "0"), "duration", id="zero duration"),
         pytest.param(("load", "--profile", "tsunami", "--rps", "5", "--duration", "5"), "tsunami", id="unknown profile"),
+        pytest.param(("backfill", "--days", "0"), "--days", id="no history to backfill"),
+        pytest.param(("backfill", "--step", "900"), "--step", id="a step too coarse for rate()"),
     ],
 )
 def test_it_rejects_bad_input_in_one_line(args, mentions, tmp_path):
