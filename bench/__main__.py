@@ -9,7 +9,7 @@ import runpy
 import sys
 import time
 
-SCRIPTS = ("bench.telemetry_overhead", "bench.logship_throughput", "bench.demo_time", "bench.dashboard")
+SCRIPTS = ("bench.telemetry_overhead", "bench.logship_throughput", "bench.demo_time", "bench.dashboard", "bench.scaling")
 
 
 def main(names: list[str]) -> int:
