@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -77,6 +78,32 @@ def eventually(check, *, timeout: float, interval: float = 0.5, what: str):
             return last
         time.sleep(interval)
     pytest.fail(f"{what} not true within {timeout:.0f} s (last: {last!r})")
+
+
+@contextmanager
+def own_alertmanager(home) -> Iterator[tuple]:
+    """An Alertmanager of the caller's own under ``home``, started as the stack starts its own; yields (layout, ports, url)."""
+    from rich.console import Console
+
+    from deploy.local import configs, process
+    from deploy.local.install import ensure_debian_packages
+    from deploy.local.layout import HOST, Layout, Ports
+    from deploy.local.parts import http_ok
+
+    ensure_debian_packages(Console(quiet=True))
+    layout = Layout(home)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    ports = Ports(alertmanager=port, alertmanager_cluster=0)
+    configs.write_alertmanager(layout)
+    process.start(layout, "alertmanager", configs.alertmanager_argv(layout, ports))
+    url = f"http://{HOST}:{ports.alertmanager}"
+    try:
+        eventually(lambda: http_ok(f"{url}/-/ready"), timeout=30, what="our Alertmanager ready")
+        yield layout, ports, url
+    finally:
+        process.stop(layout, "alertmanager")
 
 
 def checkouts(url: str, stop: threading.Event, *, per_second: float, seconds: float) -> None:

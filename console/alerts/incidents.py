@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from console.alerts.models import Incident, IncidentEvent
 from console.errors import Conflict, OpsError
 
-__all__ = ["SEVERITIES", "STATUSES", "IncidentNotFound", "acknowledge", "add_note", "get", "listing", "resolve"]
+__all__ = ["SEVERITIES", "STATUSES", "IncidentNotFound", "acknowledge", "add_note", "get", "listing", "record_silence", "resolve"]
 
 STATUSES = ("open", "acknowledged", "resolved")
 # worst first; a severity we do not know sorts after these
@@ -72,8 +72,19 @@ def add_note(db: Session, incident_id: int, *, text: str, actor: str, now: datet
     return event
 
 
-def _event(incident: Incident, kind: str, actor: str, now: datetime, text: str = "") -> IncidentEvent:
-    event = IncidentEvent(at=now, kind=kind, actor=actor, text=text)
+def record_silence(db: Session, incident_id: int, *, silence_id: str, until: datetime, actor: str,
+                   now: datetime) -> IncidentEvent:
+    """Write on the timeline that ``actor`` silenced the incident's alerts until ``until``."""
+    incident = get(db, incident_id)
+    text = f"silenced by {actor} until {until:%Y-%m-%d %H:%M} UTC ({silence_id})"
+    event = _event(incident, "silenced", actor, now, text, {"silence_id": silence_id, "until": until.isoformat()})
+    db.commit()
+    return event
+
+
+def _event(incident: Incident, kind: str, actor: str, now: datetime, text: str = "",
+           detail: dict | None = None) -> IncidentEvent:
+    event = IncidentEvent(at=now, kind=kind, actor=actor, text=text, detail=detail)
     incident.events.append(event)
     incident.updated_at = now
     return event

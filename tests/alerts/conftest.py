@@ -11,6 +11,9 @@ from aiosmtpd.controller import Controller
 
 from console import auth, create_app, store
 from console.alerts import notifier
+from console.backends import close_backends
+
+from kit import own_alertmanager
 
 from alertkit import ChatRoom, Inbox, free_port, oncall_settings
 
@@ -75,6 +78,13 @@ def tokens(oncall_app) -> dict[str, str]:
     return found
 
 
+@pytest.fixture(scope="module")
+def private_alertmanager(tmp_path_factory):
+    """An Alertmanager of the module's own: its silences never reach the session's."""
+    with own_alertmanager(tmp_path_factory.mktemp("private-am")) as (_, _, url):
+        yield url
+
+
 @pytest.fixture
 def make_console(tmp_path):
     """Console apps with settings of the test's choosing, each on a database of its own."""
@@ -89,4 +99,5 @@ def make_console(tmp_path):
     yield make
     for app in apps:
         notifier(app).shutdown()
+        close_backends(app)
         store.get_engine(app).dispose()

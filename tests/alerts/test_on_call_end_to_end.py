@@ -8,20 +8,16 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from rich.console import Console
 from sqlalchemy import select
 
 from console import store
 from console.alerts import notifier
 from console.alerts.models import Incident
-from deploy.local import configs, process
 from deploy.local.alerting import console_token, route_to_console
-from deploy.local.install import ensure_debian_packages
-from deploy.local.layout import HOST, Layout, Ports
-from deploy.local.parts import http_ok
 from kit import eventually, serving
+from kit import own_alertmanager as alertmanager_of_our_own
 
-from alertkit import free_port, oncall_settings
+from alertkit import oncall_settings
 
 ALERT = {"labels": {"alertname": "OnCallEndToEnd", "service": "payments", "severity": "critical"},
          "annotations": {"summary": "payments fails half its requests", "description": "error ratio 0.5"},
@@ -30,18 +26,9 @@ ALERT = {"labels": {"alertname": "OnCallEndToEnd", "service": "payments", "sever
 
 @pytest.fixture
 def own_alertmanager(tmp_path):
-    """An Alertmanager of this test's own (the session's is shared), started as the stack starts its own."""
-    ensure_debian_packages(Console(quiet=True))
-    layout = Layout(tmp_path / "alertmanager-home")
-    ports = Ports(alertmanager=free_port(), alertmanager_cluster=0)
-    configs.write_alertmanager(layout)
-    process.start(layout, "alertmanager", configs.alertmanager_argv(layout, ports))
-    url = f"http://{HOST}:{ports.alertmanager}"
-    try:
-        eventually(lambda: http_ok(f"{url}/-/ready"), timeout=30, what="our Alertmanager ready")
-        yield layout, ports, url
-    finally:
-        process.stop(layout, "alertmanager")
+    """An Alertmanager of this test's own (the session's is shared)."""
+    with alertmanager_of_our_own(tmp_path / "alertmanager-home") as started:
+        yield started
 
 
 @pytest.fixture

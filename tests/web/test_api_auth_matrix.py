@@ -61,6 +61,7 @@ def _path(app, route: Route) -> str:
         "<trace_id>": lambda: "4bf92f3577b34da6a3ce929d0e0e4736",
         "<target>": lambda: "gateway",
         "<int:incident_id>": lambda: stored_incident(app),
+        "<silence_id>": lambda: fresh_silence(app),
     }
     return re.sub(r"<[^>]+>", lambda match: fillers[match.group(0)](), route.path)
 
@@ -84,6 +85,20 @@ def stored_rule(app) -> str:
         row = versions.create(db, example.model_copy(update={"alert": f"MatrixRule{count}"}), actor="matrix")
         db.commit()
         return str(row.id)
+
+
+def fresh_silence(app) -> str:
+    """The id of a fresh silence in the session's Alertmanager, of an alert no test raises, so expiring it can succeed."""
+    from datetime import timedelta
+
+    from console.backends import get_backend
+    from console.backends.alertmanager import Matcher
+    from console.store import utcnow
+
+    with app.app_context():
+        now = utcnow()
+        return get_backend("alertmanager").create_silence(
+            [Matcher("alertname", "MatrixNeverRaised")], now, now + timedelta(minutes=5), "matrix", "auth matrix")
 
 
 def stored_incident(app) -> str:
