@@ -12,6 +12,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from console import alerts, auth, backends, ecslog, rules, scaling, store, telemetry, tracing
     from console import config as settings
     from console.web import api, audit, dashboard, health, logs, pages, scaling as scaling_pages, services, traces
+    from console.web import incidents as incident_pages
     from console.web import rules as rule_pages
 
     app = Flask(__name__, static_folder="web/static", template_folder="web/templates")
@@ -33,6 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(audit.bp)
-    for area in (dashboard.bp, services.bp, traces.bp, logs.bp, rule_pages.bp, scaling_pages.bp):
+    for area in (dashboard.bp, services.bp, traces.bp, logs.bp, rule_pages.bp, scaling_pages.bp,
+                 incident_pages.bp):
         app.register_blueprint(area)
     return app

@@ -1,0 +1,70 @@
+"""The on-call path in Debian's Chromium: incident list -> the incident with its evidence -> ack -> silence,
+against a real Alertmanager of the module's own; screenshots of each step go to test-artifacts/."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from console import auth, store
+from kit import PASSWORD, browser_page, eventually, serving
+
+from alertkit import TOKEN, oncall_settings
+from payloads import alert, notification
+
+LABELS = {"alertname": "BrowserPath", "service": "payments", "severity": "critical"}
+
+
+@pytest.fixture
+def oncall_app(make_console, smtp, chat, private_alertmanager):
+    return make_console(**oncall_settings(smtp, chat), ALERTMANAGER_URL=private_alertmanager)
+
+
+def test_it_walks_from_the_list_to_ack_and_silence(oncall_app, private_alertmanager, artifacts):
+    httpx.post(f"{private_alertmanager}/api/v2/alerts", timeout=5, json=[
+        {"labels": LABELS, "annotations": {"summary": "payments fails half its requests"},
+         "startsAt": datetime.now(UTC).isoformat()}]).raise_for_status()
+    body = {**notification({**alert("browser-1"), "labels": LABELS}, group_key="browser-group"), "commonLabels": LABELS}
+    warning = {**notification(alert("browser-2", service="catalog", severity="warning"), group_key="browser-warn")}
+    client = oncall_app.test_client()
+    for payload in (warning, body):
+        assert client.post("/api/v1/alertmanager/webhook", json=payload,
+                           headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
+    with oncall_app.app_context():
+        auth.create_user(store.session(), name="bob", password=PASSWORD, role="operator")
+    with serving(oncall_app) as url, browser_page(url, "bob") as page:
+        page.click("nav >> text=Incidents")
+        page.wait_for_selector("#incident-rows table")
+        rows = page.locator("#incident-rows tbody tr")
+        assert rows.count() == 2 and "critical" in rows.nth(0).inner_text()
+        page.screenshot(path=artifacts / "incidents-list.png", full_page=True)
+
+        rows.nth(0).locator("a").first.click()
+        page.wait_for_selector("#ack")
+        assert "payments around this time" in page.inner_text("#service-link")
+        assert "what happened (correlate)" in page.content()
+        page.screenshot(path=artifacts / "incident-detail.png", full_page=True)
+
+        page.click("#ack")
+        page.wait_for_selector("h1 .pill-pending")
+        assert page.locator("#ack").count() == 0
+        page.fill("#silence-form input[name=comment]", "fix on its way")
+        page.select_option("#silence-form select[name=duration]", "2h")
+        page.click("#silence")
+        page.wait_for_selector("text=silenced by bob until")
+        # Alertmanager applies the silence within moments: the alert's line then says so
+        for _ in range(10):
+            if "suppressed by" in page.inner_text(".alert-row"):
+                break
+            page.wait_for_timeout(500)
+            page.reload()
+        assert "suppressed by" in page.inner_text(".alert-row")
+        page.screenshot(path=artifacts / "incident-silenced.png", full_page=True)
+
+    def state():
+        held = httpx.get(f"{private_alertmanager}/api/v2/alerts", params={"filter": 'alertname="BrowserPath"'},
+                         timeout=5).json()
+        return held[0]["status"]["state"] if held else ""
+
+    assert eventually(lambda: state() == "suppressed", timeout=10, what="alert suppressed by the page's silence")

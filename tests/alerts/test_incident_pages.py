@@ -1,0 +1,93 @@
+"""The incident pages: viewers read the list and an incident's evidence, operators ack, note, resolve and
+silence through CSRF-checked forms; a silence made there mutes the alert in a real Alertmanager."""
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from kit import eventually, log_in
+
+from alertkit import TOKEN, oncall_settings
+from payloads import alert, notification
+
+LABELS = {"alertname": "PageSilence", "service": "payments", "severity": "critical"}
+
+
+@pytest.fixture
+def oncall_app(make_console, smtp, chat, private_alertmanager):
+    return make_console(**oncall_settings(smtp, chat), ALERTMANAGER_URL=private_alertmanager)
+
+
+def open_incident(app, labels=LABELS, group="page-group") -> int:
+    body = {**notification({**alert(f"{group}-1"), "labels": labels}, group_key=group), "commonLabels": labels}
+    response = app.test_client().post("/api/v1/alertmanager/webhook", json=body,
+                                      headers={"Authorization": f"Bearer {TOKEN}"})
+    return response.json["incident_id"]
+
+
+def csrf(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+
+
+def test_it_lists_incidents_for_a_viewer_and_refreshes_the_rows(oncall_app):
+    incident = open_incident(oncall_app)
+    viewer = log_in(oncall_app, "viewer")
+    page = viewer.get("/incidents").get_data(as_text=True)
+    assert f'href="/incidents/{incident}"' in page and 'hx-trigger="every 10s"' in page
+    assert ">Incidents</a>" in page and "pill-down" in page
+    rows = viewer.get("/incidents", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<table" in rows and "<html" not in rows
+
+
+def test_it_shows_a_viewer_the_evidence_and_no_buttons(oncall_app):
+    incident = open_incident(oncall_app)
+    viewer = log_in(oncall_app, "viewer")
+    page = viewer.get(f"/incidents/{incident}").get_data(as_text=True)
+    assert 'alertname="PageSilence"' in page and "payments fails half its requests" in page
+    assert "/api/v1/correlate?alert=page-group-1" in page
+    assert re.search(r'href="/services/payments\?range=custom&amp;start=[^"]+&amp;end=[^"]+"', page)
+    assert "received" in page and 'id="ack"' not in page and 'id="silence-form"' not in page
+    token = csrf(viewer.get("/incidents").get_data(as_text=True)) if "csrf_token" in page else ""
+    for action in ("ack", "resolve", "notes", "silence"):
+        assert viewer.post(f"/incidents/{incident}/{action}", data={"csrf_token": token}).status_code == 403
+
+
+def test_it_lets_an_operator_ack_note_silence_and_resolve(oncall_app, private_alertmanager):
+    started = datetime.now(UTC).isoformat()
+    httpx.post(f"{private_alertmanager}/api/v2/alerts", json=[{"labels": LABELS, "startsAt": started}],
+               timeout=5).raise_for_status()
+    incident = open_incident(oncall_app)
+    bob = log_in(oncall_app, "operator", name="bob")
+    token = csrf(bob.get(f"/incidents/{incident}").get_data(as_text=True))
+    assert bob.post(f"/incidents/{incident}/ack", data={"csrf_token": token}).status_code == 302
+    assert bob.post(f"/incidents/{incident}/notes", data={"csrf_token": token, "text": "on it"}).status_code == 302
+    refused = bob.post(f"/incidents/{incident}/silence", data={"csrf_token": token, "matcher": ["alertname"],
+                                                                "duration": "1h", "comment": ""})
+    assert refused.status_code == 422 and "say why you silence it" in refused.get_data(as_text=True)
+    made = bob.post(f"/incidents/{incident}/silence", data={
+        "csrf_token": token, "matcher": list(LABELS), "duration": "1h", "comment": "fix on its way"})
+    assert made.status_code == 302
+    page = bob.get(f"/incidents/{incident}").get_data(as_text=True)
+    silence = re.search(r"silenced by bob until [0-9: -]+ UTC \(([0-9a-f-]+)\)", page)[1]
+    held = lambda: httpx.get(f"{private_alertmanager}/api/v2/alerts",  # noqa: E731
+                             params={"filter": 'alertname="PageSilence"'}, timeout=5).json()[0]["status"]
+    assert eventually(lambda: held()["silencedBy"] == [silence], timeout=10, what="alert silenced")
+    assert held()["state"] == "suppressed"
+    assert bob.post(f"/incidents/{incident}/resolve", data={"csrf_token": token}).status_code == 302
+    again = bob.post(f"/incidents/{incident}/resolve", data={"csrf_token": token})
+    assert again.status_code == 409 and "already resolved" in again.get_data(as_text=True)
+    assert bob.post(f"/incidents/{incident}/ack", data={}).status_code == 400  # no CSRF token
+
+
+def test_it_renders_with_a_banner_when_alertmanager_is_down(make_console, smtp, chat, closed_url):
+    app = make_console(**oncall_settings(smtp, chat), ALERTMANAGER_URL=closed_url)
+    incident = open_incident(app)
+    bob = log_in(app, "operator", name="bob")
+    page = bob.get(f"/incidents/{incident}")
+    assert page.status_code == 200 and "Alertmanager cannot be reached" in page.get_data(as_text=True)
+    made = bob.post(f"/incidents/{incident}/silence", data={
+        "csrf_token": csrf(page.get_data(as_text=True)), "matcher": ["alertname"], "duration": "1h", "comment": "x"})
+    assert made.status_code == 503 and "Alertmanager did not take the silence" in made.get_data(as_text=True)
