@@ -1,6 +1,7 @@
 """On call, end to end against real peers: alerts posted to a real Alertmanager reach the console's webhook
 on a loopback port, become one incident, one email in a real SMTP server and one chat post; Alertmanager's
-own repeats add nothing; the resolution closes the incident and says so once more."""
+own repeats add nothing; the resolution closes the incident and says so once more. A silence made from the
+incident stops Alertmanager's notifications, and expiring it lets them through again."""
 from __future__ import annotations
 
 import time
@@ -10,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from console import store
+from console import auth, store
 from console.alerts import notifier
 from console.alerts.models import Incident
 from deploy.local.alerting import console_token, route_to_console
@@ -35,7 +36,7 @@ def own_alertmanager(tmp_path):
 def routed(own_alertmanager, make_console, smtp, chat):
     """A console served on a loopback port, and our Alertmanager routed to it and reloaded; yields (AM URL, app)."""
     layout, ports, url = own_alertmanager
-    app = make_console(**oncall_settings(smtp, chat, token=console_token(layout)))
+    app = make_console(**oncall_settings(smtp, chat, token=console_token(layout)), ALERTMANAGER_URL=url)
     with serving(app) as console_url:
         route_to_console(layout, ports, console_url, group_wait="1s", group_interval="2s", repeat_interval="4s")
         yield url, app
@@ -84,3 +85,30 @@ def test_it_turns_alertmanagers_notifications_into_one_incident_one_email_and_on
                what="the resolution notified")
     assert "[RESOLVED]" in inbox.messages[1].text
     assert len(incidents(oncall_app)) == 1
+
+
+def test_it_stops_alertmanagers_notifications_while_an_incidents_silence_lasts(routed):
+    own_alertmanager, oncall_app = routed
+    with oncall_app.app_context():
+        db = store.session()
+        user = auth.create_user(db, name="bob", password="a long test password", role="operator")
+        token, _ = auth.create_token(db, role="operator", name="bob", user_id=user.id)
+    started = datetime.now(UTC).isoformat()
+    httpx.post(f"{own_alertmanager}/api/v2/alerts", json=[{**ALERT, "startsAt": started}], timeout=5).raise_for_status()
+    [incident] = eventually(lambda: incidents(oncall_app), timeout=30, interval=0.1, what="the incident")
+    made = oncall_app.test_client().post("/api/v1/silences", headers={"Authorization": f"Bearer {token}"}, json={
+        "matchers": [{"name": k, "value": v, "isRegex": False, "isEqual": True} for k, v in ALERT["labels"].items()],
+        "duration": 600, "comment": "fix deploying", "incident_id": incident.id})
+    assert made.status_code == 201, made.json
+
+    # silenced: Alertmanager's repeats (every 4 s here) stop reaching the console
+    time.sleep(1)
+    before = webhook_calls(oncall_app)
+    time.sleep(10)
+    assert webhook_calls(oncall_app) == before
+
+    # expired: the next flush past repeat_interval notifies again
+    expired = oncall_app.test_client().delete(f"/api/v1/silences/{made.json['id']}",
+                                              headers={"Authorization": f"Bearer {token}"})
+    assert expired.status_code == 204
+    eventually(lambda: webhook_calls(oncall_app) > before, timeout=20, interval=0.2, what="notifications again")
