@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from console.alerts.models import Incident, IncidentEvent
 from console.errors import Conflict, OpsError
 
-__all__ = ["SEVERITIES", "STATUSES", "IncidentNotFound", "acknowledge", "add_note", "get", "listing", "record_silence", "resolve"]
+__all__ = ["SEVERITIES", "STATUSES", "IncidentNotFound", "acknowledge", "add_note", "get", "listing", "record_silence", "record_unsilence", "resolve"]
 
 STATUSES = ("open", "acknowledged", "resolved")
 # worst first; a severity we do not know sorts after these
@@ -78,6 +78,14 @@ def record_silence(db: Session, incident_id: int, *, silence_id: str, until: dat
     incident = get(db, incident_id)
     text = f"silenced by {actor} until {until:%Y-%m-%d %H:%M} UTC ({silence_id})"
     event = _event(incident, "silenced", actor, now, text, {"silence_id": silence_id, "until": until.isoformat()})
+    db.commit()
+    return event
+
+
+def record_unsilence(db: Session, incident_id: int, *, silence_id: str, actor: str, now: datetime) -> IncidentEvent:
+    """Write on the timeline that ``actor`` expired the silence ``silence_id``."""
+    event = _event(get(db, incident_id), "unsilenced", actor, now, f"silence {silence_id} expired by {actor}",
+                   {"silence_id": silence_id})
     db.commit()
     return event
 

@@ -97,6 +97,22 @@ def silence(incident_id: int):
     return redirect(url_for("incidents.detail", incident_id=incident_id))
 
 
+@bp.post("/incidents/<int:incident_id>/silences/<silence_id>/expire")
+@auth.role_required("operator")
+def unsilence(incident_id: int, silence_id: str):
+    """Expire a silence that mutes the incident's alerts, and say so on its timeline."""
+    incident = _get(incident_id)
+    try:
+        get_backend("alertmanager").expire_silence(silence_id)
+    except BackendError as e:
+        _audit("silences.expire", f"silence:{silence_id}", "error", {"incident_id": incident_id})
+        return _page(incident, silence_error=f"Alertmanager did not expire the silence: {e}", status=503)
+    actor = auth.current_principal().name
+    incidents.record_unsilence(store.session(), incident_id, silence_id=silence_id, actor=actor, now=utcnow())
+    _audit("silences.expire", f"silence:{silence_id}", "ok", {"incident_id": incident_id})
+    return redirect(url_for("incidents.detail", incident_id=incident_id))
+
+
 def incident_labels(incident) -> dict[str, str]:
     """The labels every alert of the incident shares (what a silence of the incident should match)."""
     sets = [dict(a.labels) for a in incident.alerts] or [dict(incident.labels)]

@@ -51,7 +51,7 @@ def test_it_shows_a_viewer_the_evidence_and_no_buttons(oncall_app):
     assert re.search(r'href="/services/payments\?range=custom&amp;start=[^"]+&amp;end=[^"]+"', page)
     assert "received" in page and 'id="ack"' not in page and 'id="silence-form"' not in page
     token = csrf(viewer.get("/incidents").get_data(as_text=True)) if "csrf_token" in page else ""
-    for action in ("ack", "resolve", "notes", "silence"):
+    for action in ("ack", "resolve", "notes", "silence", "silences/00000000-0000-0000-0000-000000000000/expire"):
         assert viewer.post(f"/incidents/{incident}/{action}", data={"csrf_token": token}).status_code == 403
 
 
@@ -76,6 +76,11 @@ def test_it_lets_an_operator_ack_note_silence_and_resolve(oncall_app, private_al
                              params={"filter": 'alertname="PageSilence"'}, timeout=5).json()[0]["status"]
     assert eventually(lambda: held()["silencedBy"] == [silence], timeout=10, what="alert silenced")
     assert held()["state"] == "suppressed"
+    page = bob.get(f"/incidents/{incident}").get_data(as_text=True)
+    assert f'/incidents/{incident}/silences/{silence}/expire' in page
+    assert bob.post(f"/incidents/{incident}/silences/{silence}/expire", data={"csrf_token": token}).status_code == 302
+    assert eventually(lambda: held()["state"] == "active", timeout=10, what="alert active again")
+    assert f"silence {silence} expired by bob" in bob.get(f"/incidents/{incident}").get_data(as_text=True)
     assert bob.post(f"/incidents/{incident}/resolve", data={"csrf_token": token}).status_code == 302
     again = bob.post(f"/incidents/{incident}/resolve", data={"csrf_token": token})
     assert again.status_code == 409 and "already resolved" in again.get_data(as_text=True)
