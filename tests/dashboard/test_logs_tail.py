@@ -1,21 +1,17 @@
 """The logs page's live tail: the rows since a time, and new lines appearing in a real browser as they arrive."""
 from __future__ import annotations
 
-import threading
 import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from elasticsearch import Elasticsearch
-from playwright.sync_api import expect, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import expect
 
 from dashkit import log_in
-from kit import PASSWORD
+from kit import browser_page, serving
 
 pytestmark = pytest.mark.stack
-
-CHROMIUM = {"executable_path": "/usr/bin/chromium", "args": ["--no-sandbox", "--disable-background-networking"]}
 
 
 def iso(t: datetime) -> str:
@@ -60,31 +56,17 @@ def test_it_needs_a_login(make_app):
 def test_it_adds_new_lines_to_the_page_as_they_arrive(make_app, seeded, elasticsearch_url, artifacts):
     app = make_app(LOGS_INDEX=seeded.index)
     log_in(app)  # creates charlie
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_port}"
     index = seeded.index.replace("*", time.strftime("%Y.%m.%d", time.gmtime()))
-    try:
-        with sync_playwright() as p, Elasticsearch(elasticsearch_url) as es:
-            browser = p.chromium.launch(**CHROMIUM)
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            page.set_default_timeout(15_000)
-            page.goto(f"{url}/login")
-            page.fill("input[name=name]", "charlie")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
-            page.goto(f"{url}/logs?range=15m&service={seeded.payments}")
-            expect(page.locator("table.lines tbody tr")).to_have_count(1)
-            page.check("#live-tail")
-            for n in range(3):
-                es.index(index=index, refresh=True, document={
-                    "@timestamp": iso(datetime.now(timezone.utc)), "log.level": "warning",
-                    "message": f"tailed line {n}", "service.name": seeded.payments})
-                expect(page.locator("table.lines tbody tr").first).to_contain_text(f"tailed line {n}")
-            expect(page.locator("table.lines tbody tr")).to_have_count(4)  # each line once, however often polled
-            expect(page.locator("#tail-status")).to_have_text("live: 3 new line(s)")
-            page.screenshot(path=artifacts / "logs-live-tail.png", full_page=True)
-            browser.close()
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(app) as url, browser_page(url, "charlie", height=800) as page, \
+            Elasticsearch(elasticsearch_url) as es:
+        page.goto(f"{url}/logs?range=15m&service={seeded.payments}")
+        expect(page.locator("table.lines tbody tr")).to_have_count(1)
+        page.check("#live-tail")
+        for n in range(3):
+            es.index(index=index, refresh=True, document={
+                "@timestamp": iso(datetime.now(timezone.utc)), "log.level": "warning",
+                "message": f"tailed line {n}", "service.name": seeded.payments})
+            expect(page.locator("table.lines tbody tr").first).to_contain_text(f"tailed line {n}")
+        expect(page.locator("table.lines tbody tr")).to_have_count(4)  # each line once, however often polled
+        expect(page.locator("#tail-status")).to_have_text("live: 3 new line(s)")
+        page.screenshot(path=artifacts / "logs-live-tail.png", full_page=True)
