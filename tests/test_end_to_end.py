@@ -121,18 +121,23 @@ def payments_answers(stack) -> dict[str, float]:
     return {"failed": float(failed[0]["value"][1]) if failed else 0.0, "all": float(every[0]["value"][1])}
 
 
-def settled(before: dict[str, float], now: dict[str, float]) -> float | None:
-    """The error ratio of the answers between two counts, once there are at least 60 of them and it is near 0.5."""
+def answered_since(stack, before: dict[str, float]) -> tuple[float, float | None]:
+    """How many payments answers since ``before``, and the share of them that failed."""
+    now = payments_answers(stack)
     answered = now["all"] - before["all"]
-    ratio = (now["failed"] - before["failed"]) / answered if answered >= 60 else None
-    return ratio if ratio is not None and 0.3 <= ratio <= 0.7 else None
+    return answered, (now["failed"] - before["failed"]) / answered if answered else None
+
+
+def enough(counted: tuple[float, float | None]) -> tuple[float, float | None] | None:
+    """``counted`` once it rests on at least 60 answers."""
+    return counted if counted[0] >= 60 else None
 
 
 def test_it_shows_injected_payment_errors_within_two_scrapes(shop):
     # Several checkout streams, so payments answers enough requests in every scrape interval that
     # one slow checkout (or a circuit opened in orders) cannot leave a scrape without a sample.
     stop = threading.Event()
-    loads = [threading.Thread(target=checkouts, args=(shop.gateway_url, stop), kwargs={"per_second": 8, "seconds": 60})
+    loads = [threading.Thread(target=checkouts, args=(shop.gateway_url, stop), kwargs={"per_second": 8, "seconds": 120})
              for _ in range(4)]
     for load in loads:
         load.start()
@@ -151,8 +156,9 @@ def test_it_shows_injected_payment_errors_within_two_scrapes(shop):
         # its calls failing, orders' circuit breaker cuts payments off for seconds at a time, so a ratio over
         # the last scrapes alone may rest on a handful of requests
         since = payments_answers(shop)
-        eventually(lambda: settled(since, payments_answers(shop)), timeout=30, interval=1.0,
-                   what="a payments error ratio near 0.5 over at least 60 answers")
+        answered, ratio = eventually(lambda: enough(answered_since(shop, since)), timeout=30, interval=1.0,
+                                     what="60 payments answers since the errors showed")
+        assert 0.3 <= ratio <= 0.7, f"{ratio:.2f} of {answered:.0f} payments answers failed"
         payments_fault(shop, "--clear")
         # the breaker, if open, lets traffic back only after its reset time (5 s)
         eventually(lambda: payments_error_ratio(shop) == 0.0,

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 
@@ -44,10 +46,9 @@ def test_it_sends_only_the_partial_to_htmx(client):
 def test_it_links_only_areas_that_exist(client):
     html = client.get("/").get_data(as_text=True)
     assert 'aria-current="page">Home</a>' in html
-    for area in ("Services", "Logs", "Traces", "Rules", "Scaling"):
-        assert f">{area}</a>" in html
-    # areas whose pages do not exist yet are not linked
-    assert ">Incidents</a>" not in html
+    areas = re.findall(r'<a href="[^"]*"[^>]*>([^<]+)</a>', html.split("</nav>")[0])
+    assert [a for a in areas if a != "opsconsole"] == ["Home", "Services", "Logs", "Traces", "Rules", "Incidents",
+                                                       "Scaling"]
 
 
 def test_it_serves_the_vendored_htmx(client):

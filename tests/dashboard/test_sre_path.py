@@ -100,7 +100,8 @@ def failed_exemplar_dot(page, console_url: str) -> tuple[str, dict]:
         const u = window.opsCharts.latency, d = JSON.parse(document.getElementById("chart-data").textContent);
         const dots = d.trace_ids.map((id, i) => id && {id, x: u.valToPos(d.x[i], "x"), y: u.valToPos(d.exemplars[i], "y")})
                                 .filter(Boolean);
-        const clear = (a) => dots.every((b) => b === a || Math.hypot(a.x - b.x, a.y - b.y) > 12);
+        // a click at a dot's centre opens that dot unless another lies on it (clicks land on whole pixels)
+        const clear = (a) => dots.every((b) => b === a || Math.hypot(a.x - b.x, a.y - b.y) > 3);
         const dot = dots.find((a) => failed.includes(a.id) && clear(a));
         return dot ? [dot.id, {x: dot.x, y: dot.y}] : null;
     }""", failed)
