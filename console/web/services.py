@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, make_response, render_template
+from flask import Blueprint, abort, render_template
 
 from console import auth
 from console.web import dashboard_data as data
 from console.web.dashboard import request_window
 from console.web.dashboard_models import NAME
-from console.web.pages import wants_partial
+from console.web.pages import page_or_partial
 
 bp = Blueprint("services", __name__)
 
@@ -21,12 +21,8 @@ REFRESH_SECONDS = 10
 def index():
     """Every service's RED over the range, worst first; htmx refreshes the table."""
     window = request_window()
-    found = data.services_overview(window, sparklines=True)
-    template = "services/_rows.html" if wants_partial() else "services/index.html"
-    response = make_response(render_template(template, window=window, overview=found,
-                                             refresh_seconds=REFRESH_SECONDS))
-    response.vary.add("HX-Request")
-    return response
+    return page_or_partial("services/index.html", "services/_rows.html", window=window,
+                           overview=data.services_overview(window, sparklines=True), refresh_seconds=REFRESH_SECONDS)
 
 
 @bp.get("/services/<service>")
