@@ -127,10 +127,12 @@ def run_load(url: str, profile: str, rps: float, duration: float, *, progress: b
         start = time.monotonic()
         due = 0.0
         elapsed = last = 0.0
-        while elapsed < duration:
-            # Credit by real elapsed time, so a late tick sends what it owes rather than dropping it.
-            due += rate_at(profile, elapsed, rps, duration) * (elapsed - last)
-            last = elapsed
+        while True:
+            # Credit by real elapsed time, so a late tick sends what it owes rather than dropping it,
+            # even the tick that comes after the end of the run.
+            upto = min(elapsed, duration)
+            due += rate_at(profile, last, rps, duration) * (upto - last)
+            last = upto
             while due >= 1:
                 due -= 1
                 # Never queue without bound: when every worker is busy the request is skipped and counted.
@@ -141,7 +143,9 @@ def run_load(url: str, profile: str, rps: float, duration: float, *, progress: b
                 future = pool.submit(_send, http, tally, *pick_request(rand))
                 future.add_done_callback(lambda _f: slots.release())
             if bar:
-                bar.update(task, completed=elapsed, description=f"{profile} load: {summary.sent} sent")
+                bar.update(task, completed=upto, description=f"{profile} load: {summary.sent} sent")
+            if upto >= duration:
+                break
             time.sleep(max(0.0, start + (math.floor(elapsed / TICK_SECONDS) + 1) * TICK_SECONDS - time.monotonic()))
             elapsed = time.monotonic() - start
         if bar:
