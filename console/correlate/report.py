@@ -79,6 +79,7 @@ class ScaleAction:
     to_replicas: int
     reason: str
     result: str
+    alerts: tuple[str, ...] = ()  # the firing alerts that added replicas to this decision
 
 
 @dataclass(frozen=True)

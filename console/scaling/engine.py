@@ -75,6 +75,7 @@ class Decision:
     errors: tuple[str, ...] = ()
     floor: int = 0
     values: dict[str, float] = field(default_factory=dict)
+    alerts: tuple[str, ...] = ()  # the firing alerts whose onAlert steps were added
 
     @property
     def rescale(self) -> bool:
@@ -124,7 +125,8 @@ def decide(policy: Policy, now: datetime, observed: Observed, current_replicas: 
                                                scale_up_rules(spec.behavior.scale_up),
                                                scale_down_rules(spec.behavior.scale_down))
     return Decision(**base, desired=final, recommendation=recommendation, condition=condition,
-                    proposals=tuple(proposals), reasons=(*reasons, *why), errors=tuple(errors), values=values)
+                    proposals=tuple(proposals), reasons=(*reasons, *why), errors=tuple(errors), values=values,
+                    alerts=tuple(a for a, _ in steps))
 
 
 def scale_up_rules(rules: ScalingRules | None) -> ScalingRules:

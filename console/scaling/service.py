@@ -129,6 +129,8 @@ def record_decision(db: Session, decision: Decision, *, actor: str, result: str,
     detail: dict[str, Any] = {"condition": decision.condition, "recommendation": decision.recommendation}
     if decision.errors:
         detail["metric_errors"] = list(decision.errors)
+    if decision.alerts:
+        detail["alerts"] = list(decision.alerts)
     if error is not None:
         detail["error"] = error
     record = ScaleRecord(at=decision.at, target=decision.target, actor=actor, kind="auto",

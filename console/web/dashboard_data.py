@@ -68,7 +68,8 @@ def console_history(service: str, window: Window, *, limit: int = 20) -> Fetched
         rules = [RuleChange(v.at, r.id, r.group_name, r.alert, v.version,
                             "deleted" if v.spec is None else "created" if v.version == 1 else "changed", v.actor, v.reason)
                  for v, r in versions.changes_between(db, window.start, window.end, limit=limit)]
-        actions = [ScaleAction(e.at, e.target, e.actor, e.kind, e.from_replicas, e.to_replicas, e.reason, e.result)
+        actions = [ScaleAction(e.at, e.target, e.actor, e.kind, e.from_replicas, e.to_replicas, e.reason, e.result,
+                               tuple((e.detail or {}).get("alerts", ())))
                    for e in scaling.events(db, target=service, start=window.start, end=window.end, limit=limit)]
     except SQLAlchemyError as e:
         return Fetched(error=f"the console's database: {type(e).__name__}", failure=e)

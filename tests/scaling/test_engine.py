@@ -248,9 +248,10 @@ def test_it_raises_the_floor_during_a_schedule(now, expected):
 
 def test_it_adds_the_alert_step_while_the_alert_fires():
     p = policy(high=10, onAlert=[{"alert": "GatewaySlow", "addReplicas": 2}], behavior={})
-    assert decide(p, NOW, {"want": 3}, 3, 3).desired == 3
-    firing = decide(p, NOW, {"want": 3}, 3, 3, firing_alerts={"GatewaySlow"})
-    assert firing.desired == 5
+    quiet = decide(p, NOW, {"want": 3}, 3, 3, firing_alerts={"SomethingElse"})
+    assert (quiet.desired, quiet.alerts) == (3, ())
+    firing = decide(p, NOW, {"want": 3}, 3, 3, firing_alerts={"GatewaySlow", "SomethingElse"})
+    assert (firing.desired, firing.alerts) == (5, ("GatewaySlow",))
     assert "alert GatewaySlow fires: +2 -> 5" in firing.reasons
 
 

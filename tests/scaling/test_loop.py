@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -19,7 +21,9 @@ from console.backends import close_backends
 from console.scaling import EXTENSION, service
 from console.scaling.executors.local import LocalExecutor
 from console.scaling.loop import Loop
+from console.correlate.window import iso
 from console.scaling.models import RecommendationRecord, ScaleRecord
+from kit import log_in
 from sample_services.loadgen import run_load
 
 pytestmark = pytest.mark.stack
@@ -61,6 +65,7 @@ class SharedReplicas:
 def console(stack, database_url: str, policies, executor, name: str):
     app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": database_url,
                       "PROMETHEUS_URL": stack.prometheus_url, "ALERTMANAGER_URL": stack.alertmanager_url,
+                      "ELASTICSEARCH_URL": stack.elasticsearch_url, "JAEGER_URL": stack.jaeger_url,
                       "SCALING_POLICIES_DIR": str(policies)})
     app.extensions[EXTENSION] = executor
     return app, Loop(app, period=PERIOD, holder=name)
@@ -152,3 +157,33 @@ def test_it_scales_the_gateway_out_on_its_request_rate(shop, tmp_path, policies)
         store.get_engine(app).dispose()
     assert [(r.from_replicas, r.to_replicas, r.result) for r in acted] == [(1, 2, "applied")], acted
     assert executor.replicas("gateway") == (2, 2)
+
+
+def test_it_adds_the_step_of_an_alert_firing_in_alertmanager_and_says_so_in_what_happened(stack, tmp_path, policies):
+    alert = f"GatewaySaturated{uuid.uuid4().hex[:8]}"
+    (policies / "gateway.yml").write_text(POLICY.replace('averageValue: "20"', 'averageValue: "60"')
+                                          + f"  onAlert: [{{alert: {alert}, addReplicas: 2}}]\n")
+    replicas = SharedReplicas(1)
+    app, loop = console(stack, f"sqlite:///{tmp_path / 'console.db'}", policies, replicas, "solo")
+    labels = {"alertname": alert, "service": "gateway", "severity": "page"}
+    started = datetime.now(UTC) - timedelta(minutes=1)
+    try:
+        # the metric asks for one replica: without the alert there is nothing to do
+        assert loop.tick(datetime.now(UTC)) == []
+        httpx.post(f"{stack.alertmanager_url}/api/v2/alerts", json=[{"labels": labels, "startsAt": iso(started)}],
+                   timeout=5).raise_for_status()
+        acted = loop.tick(datetime.now(UTC))
+        assert [(r.from_replicas, r.to_replicas, r.result) for r in acted] == [(1, 3, "applied")]
+        assert f"alert {alert} fires: +2 -> 3" in acted[0].reason
+        assert replicas.calls == [3]
+
+        page = log_in(app).get("/services/gateway?range=15m").get_data(as_text=True)
+        row = next(r for r in page.split("<tr>") if "1 → 3" in r)
+        assert f"on alert {alert}" in row and "loop:solo (auto)" in row
+        scaling_page = log_in(app, name="dora").get("/scaling/gateway").get_data(as_text=True)
+        assert f"on alert {alert}" in scaling_page
+    finally:
+        httpx.post(f"{stack.alertmanager_url}/api/v2/alerts", timeout=5, json=[
+            {"labels": labels, "startsAt": iso(started), "endsAt": iso(datetime.now(UTC))}])
+        close_backends(app)
+        store.get_engine(app).dispose()
