@@ -17,6 +17,7 @@ import pytest
 
 from deploy.local import stack as local_stack
 from deploy.local.layout import HOST, Layout, Ports
+from kit import SCRAPE_SECONDS
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -71,7 +72,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     layout = Layout(tmp_path_factory.mktemp("stack-home"))
     ports = local_stack.free_ports()
     try:
-        local_stack.up(layout, ports, wait=True, scrape_interval="2s")
+        local_stack.up(layout, ports, wait=True, scrape_interval=f"{SCRAPE_SECONDS:.0f}s")
         yield RunningStack(layout, ports)
     finally:
         local_stack.purge(layout)
@@ -112,7 +113,7 @@ def closed_url() -> str:
         return f"http://127.0.0.1:{s.getsockname()[1]}"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def backend_urls(prometheus_url, alertmanager_url, elasticsearch_url, jaeger_url) -> dict[str, str]:
     """The console's backend settings pointing at the session's stack."""
     return {"PROMETHEUS_URL": prometheus_url, "ALERTMANAGER_URL": alertmanager_url,

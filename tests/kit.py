@@ -16,6 +16,7 @@ import pytest
 
 
 PASSWORD = "a long test password"
+SCRAPE_SECONDS = 2.0  # the session stack's Prometheus scrape and rule evaluation interval
 
 
 def log_in(app, role: str = "viewer", *, name: str = "charlie"):

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from kit import checkouts, eventually, payments_fault
+from kit import SCRAPE_SECONDS, checkouts, eventually, payments_fault
 
 from deploy.local import process
 from sample_services.loadgen import run_load
@@ -20,7 +20,6 @@ pytestmark = pytest.mark.stack
 
 SHOP = ("gateway", "catalog", "orders", "inventory", "payments")
 REPLICAS = {"gateway": 3, "catalog": 1, "orders": 1, "inventory": 1, "payments": 1}
-SCRAPE_SECONDS = 2.0
 
 
 def prom_query(stack, promql: str) -> list[dict]:
