@@ -31,7 +31,8 @@ from console.scaling.metrics import (
     parse_quantity,
 )
 
-__all__ = ["NAME", "MetricSpec", "Policy", "PolicyError", "load_policies", "parse_quantity", "validate_policy"]
+__all__ = ["NAME", "MetricSpec", "Policy", "PolicyError", "check_document", "load_policies", "parse_quantity",
+           "validate_policy"]
 
 
 class ScaleTargetRef(StrictModel):
@@ -180,6 +181,23 @@ def validate_policy(data: Any) -> Policy:
         first = e.errors(include_url=False)[0]
         where = ".".join(str(p) for p in first["loc"]) or "policy"
         raise PolicyError(where, first["msg"]) from e
+
+
+def check_document(text: str) -> tuple[Policy | None, list[PolicyError]]:
+    """One policy from YAML text, or every problem with it, each naming its field (or the line of a YAML error)."""
+    try:
+        documents = [d for d in yaml.safe_load_all(text) if d is not None]
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "document"
+        return None, [PolicyError(where, f"not valid YAML: {getattr(e, 'problem', None) or e}")]
+    if len(documents) != 1:
+        return None, [PolicyError("document", f"one policy expected, found {len(documents)} documents")]
+    try:
+        return Policy.model_validate(documents[0]), []
+    except ValidationError as e:
+        return None, [PolicyError(".".join(str(p) for p in error["loc"]) or "policy", error["msg"])
+                      for error in e.errors(include_url=False)]
 
 
 def load_policies(path: Path) -> list[Policy]:

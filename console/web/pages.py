@@ -35,8 +35,11 @@ def init_app(app: Flask) -> None:
 
 def _may_see(endpoint: str) -> bool:
     role = NAV_ROLES.get(endpoint)
-    if role is None:
-        return True
+    return role is None or current_role_allows(role)
+
+
+def current_role_allows(role: str) -> bool:
+    """Whether whoever is logged in holds at least ``role`` (pages show or hide their buttons by it)."""
     principal = auth.current_principal()
     return principal is not None and auth.role_allows(principal.role, role)
 

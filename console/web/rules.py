@@ -20,7 +20,7 @@ from console.rules.apply import ApplyFailed
 from console.rules.backtest import MAX_POINTS, backtest
 from console.rules.model import Rule
 from console.rules.promtool import ERROR, Problem
-from console.web.pages import wants_partial
+from console.web.pages import current_role_allows, wants_partial
 
 bp = Blueprint("rules", __name__)
 
@@ -116,16 +116,12 @@ def _row(rule_id: int):
     return row
 
 
-def _may_edit() -> bool:
-    principal = auth.current_principal()
-    return principal is not None and auth.role_allows(principal.role, "operator")
-
 
 def _editor(row, *, values: dict[str, str], problems: list[Problem] = (), banner: str = "", status: int = 200):
     history = versions.history(store.session(), row.id) if row is not None else []
     page = render_template("rules/rule.html", row=row, values=values, problems=list(problems),
                            by_field=field_problems(list(problems)), banner=banner, history=history,
-                           may_edit=_may_edit(), ranges=RANGES, saved=request.args.get("saved"))
+                           may_edit=current_role_allows("operator"), ranges=RANGES, saved=request.args.get("saved"))
     return page, status
 
 
@@ -167,7 +163,7 @@ def index():
     groups: dict[str, list] = {}
     for row in rows:
         groups.setdefault(row.group_name, []).append((row, live.get((row.group_name, row.alert))))
-    return render_template("rules/index.html", groups=groups, banner=banner, may_edit=_may_edit())
+    return render_template("rules/index.html", groups=groups, banner=banner, may_edit=current_role_allows("operator"))
 
 
 @bp.route("/rules/new", methods=["GET", "POST"])

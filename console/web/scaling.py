@@ -1,25 +1,54 @@
-"""The scaling pages: every target now (refreshing itself), and one target's replicas and load over time.
+"""The scaling pages: every target now (refreshing itself), one target's replicas and load over time, and the
+policy editor (YAML, checked as you type against the model and the live metrics).
 
-They only read (the viewer role is enough); scaling by hand goes through ``POST /api/v1/scale``
-or ``opsconsole scale``, which check the operator role and record the override.
+Reading needs the viewer role; saving a policy needs the operator role, goes through the same
+``service.save_policy`` as ``POST /api/v1/scaling/policies`` and is audited under its action.
+Scaling by hand goes through ``POST /api/v1/scale`` or ``opsconsole scale``.
 """
 from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, render_template
+import yaml
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from sqlalchemy import select
 
-from console import auth
+from console import auth, store
+from console.errors import Conflict
 from console.scaling import service
 from console.scaling.metrics import NAME
+from console.scaling.models import PolicyRecord
+from console.scaling.policy import PolicyError, check_document
 from console.web import scaling_data as data
 from console.web.dashboard import request_window
 from console.web.dashboard_data import now
-from console.web.pages import page_or_partial
+from console.web.pages import current_role_allows, page_or_partial
 
 bp = Blueprint("scaling", __name__)
 
 REFRESH_SECONDS = 10
+MAX_DOCUMENT = 64 * 1024
+AUDIT_ACTION = "scale.save_policy"  # the API's name for the same change
+NEW_POLICY = """\
+apiVersion: opsconsole/v1
+kind: ScalingPolicy
+metadata:
+  name: orders
+spec:
+  scaleTargetRef:
+    kind: Service
+    name: orders
+  minReplicas: 1
+  maxReplicas: 3
+  metrics:
+    - type: Pods
+      pods:
+        metric:
+          name: http_requests_per_second
+        target:
+          type: AverageValue
+          averageValue: "10"
+"""
 
 
 @bp.get("/scaling")
@@ -28,7 +57,7 @@ def index():
     """Each target's replicas, desired count, metrics against their targets and last decisions; htmx refreshes it."""
     at = now()
     return page_or_partial("scaling/index.html", "scaling/_targets.html", overview=data.overview(at), at=at,
-                           refresh_seconds=REFRESH_SECONDS)
+                           refresh_seconds=REFRESH_SECONDS, may_edit=current_role_allows("operator"))
 
 
 @bp.get("/scaling/<target>")
@@ -42,4 +71,87 @@ def target(target: str):
         page = data.target_page(target, window, now())
     except service.UnknownTarget as e:
         abort(404, str(e))
-    return render_template("scaling/target.html", window=window, target=target, page=page)
+    return render_template("scaling/target.html", window=window, target=target, page=page,
+                           saved=request.args.get("saved", type=int))
+
+
+def _record(target: str) -> PolicyRecord:
+    record = store.session().scalar(select(PolicyRecord).where(PolicyRecord.target == target)) \
+        if re.fullmatch(NAME, target) else None
+    if record is None:
+        abort(404, f"no policy scales {target}")
+    return record
+
+
+
+def _editor(record: PolicyRecord | None, text: str, *, problems=(), banner: str = "", status: int = 200):
+    return render_template("scaling/policy.html", record=record, text=text, problems=list(problems), banner=banner,
+                           may_edit=current_role_allows("operator")), status
+
+
+def _audit(name: str, result: str, detail: dict) -> None:
+    auth.record_audit(principal=auth.current_principal(), action=AUDIT_ACTION, target=f"scaling-policy:{name}",
+                      result=result, source=request.remote_addr, detail=detail)
+
+
+def _posted() -> str:
+    text = request.form.get("document", "")
+    if len(text) > MAX_DOCUMENT:
+        abort(413, f"a policy is at most {MAX_DOCUMENT // 1024} KiB")
+    return text
+
+
+def _save(record: PolicyRecord | None, text: str):
+    """Validate and store the posted policy; the editor again with every problem (422) or the conflict (409)."""
+    policy, problems = check_document(text)
+    db = store.session()
+    if policy is not None and record is not None and policy.name != record.name:
+        problems.append(PolicyError("metadata.name", f"this page edits {record.name}; a new name is a new policy"))
+    if policy is not None and record is None and \
+            db.scalar(select(PolicyRecord).where(PolicyRecord.name == policy.name)) is not None:
+        problems.append(PolicyError("metadata.name", f"a policy named {policy.name} exists: edit it on its page"))
+    name = policy.name if policy is not None else (record.name if record is not None else "new")
+    if problems:
+        _audit(name, "invalid_policy", {"problems": [str(p) for p in problems]})
+        return _editor(record, text, problems=problems, status=422)
+    try:
+        saved = service.save_policy(db, policy, actor=auth.current_principal().actor)
+    except Conflict as e:
+        db.rollback()
+        _audit(name, "conflict", {"target": policy.target})
+        return _editor(record, text, banner=str(e), status=409)
+    _audit(name, "ok", {"target": saved.target, "version": saved.version})
+    return redirect(url_for("scaling.target", target=saved.target, saved=saved.version), 303)
+
+
+@bp.route("/scaling/policies/new", methods=["GET", "POST"])
+@auth.role_required("operator")
+def new_policy():
+    """The editor for a new policy; posting it validates and stores version 1."""
+    if request.method == "GET":
+        return _editor(None, NEW_POLICY)
+    return _save(None, _posted())
+
+
+@bp.get("/scaling/<target>/policy")
+@auth.login_required
+def policy(target: str):
+    """The editor of the policy that scales ``target`` (read only below operator)."""
+    record = _record(target)
+    return _editor(record, yaml.safe_dump(record.document, sort_keys=False))
+
+
+@bp.post("/scaling/<target>/policy")
+@auth.role_required("operator")
+def save_policy(target: str):
+    """Validate and store the next version of the policy that scales ``target``."""
+    return _save(_record(target), _posted())
+
+
+@bp.post("/scaling/policies/validate")
+@auth.login_required
+def validate():
+    """Every problem of the posted policy, or what it would read now and ask for (htmx partial)."""
+    policy, problems = check_document(_posted())
+    overview = data.preview(policy, now()) if policy is not None else None
+    return render_template("scaling/_policy_check.html", problems=problems, overview=overview)

@@ -128,6 +128,18 @@ def overview(now: datetime) -> Overview:
     return Overview(views, _first_error(got, "replicas:"), _first_error(got, "metric:"))
 
 
+def preview(policy: Policy, now: datetime) -> Overview:
+    """What ``policy`` would read now, before it is saved: its target's replicas and each metric against its target."""
+    run, prom = executor(), get_backend("prometheus")
+    calls: dict[str, Any] = {"replicas:": lambda: run.replicas(policy.target)}
+    for m in policy.spec.metrics:
+        calls[f"metric:{m.name}"] = lambda m=m: measure(prom, m, policy.target, now)
+    got = gather(calls, timeout=fanout_timeout())
+    metrics = {m.name: got[f"metric:{m.name}"] for m in policy.spec.metrics}
+    view = _target_view(store.session(), policy, now, got["replicas:"], metrics)
+    return Overview([view], _first_error(got, "replicas:"), _first_error(got, "metric:"))
+
+
 def _first_error(got: dict, prefix: str) -> str | None:
     return next((f.error for k, f in got.items() if k.startswith(prefix) and not f.ok), None)
 

@@ -108,7 +108,7 @@ def spike(shop, backend_urls, tmp_path_factory) -> Iterator[SpikeRun]:
         time.sleep(max(0.0, start + (n + 1) * PERIOD - time.monotonic()))
     base.join(timeout=30)
     burst.join(timeout=30)
-    log_in(app, name="vera")
+    log_in(app, "operator", name="vera")
     try:
         with serving(app) as url:
             yield SpikeRun(url, began, loads["burst_at"], loads["burst_end"], loads["base_end"], actions,
@@ -179,3 +179,18 @@ def test_it_charts_the_spike_the_scale_events_and_the_replica_line(spike, artifa
         page.screenshot(path=artifacts / "scaling-2-target.png", full_page=True)
         # the README's picture, as large as the other tour images: the figures, the chart and the metrics now
         page.screenshot(path=artifacts / "scaling-tour.png", clip={"x": 0, "y": 0, "width": 1280, "height": 860})
+
+        # the policy editor: a bad bound is named as you type; fixed, the check shows the metric now; saved, version 2
+        page.get_by_role("link", name="edit").click()
+        editor = page.locator("textarea[name=document]")
+        text = editor.input_value()
+        editor.fill(text.replace("maxReplicas: 3", "maxReplicas: 0"))
+        expect(page.locator("#policy-check")).to_contain_text("spec.maxReplicas")
+        page.screenshot(path=artifacts / "scaling-3-policy-problem.png", full_page=True)
+        editor.fill(text.replace("maxReplicas: 3", "maxReplicas: 4"))
+        expect(page.locator("#policy-check")).to_contain_text("Valid.")
+        expect(page.locator("#policy-check tr[data-metric='http_requests_per_second']")).to_be_visible()
+        page.screenshot(path=artifacts / "scaling-4-policy-valid.png", full_page=True)
+        page.get_by_role("button", name="Save as version 2").click()
+        expect(page.locator(".banner.saved")).to_contain_text("Policy saved: version 2")
+        expect(page.locator("pre.policy")).to_contain_text("maxReplicas: 4")
