@@ -8,6 +8,7 @@ charted in full, with the constant as the threshold.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -17,6 +18,8 @@ from console.rules.state import Alert, grid, replay_series
 
 # Prometheus refuses a range query of more than 11,000 points per series
 MAX_POINTS = 11_000
+# a chart of more lines than this is unreadable: the highest ones are drawn, the rest counted
+MAX_CHARTED = 8
 THRESHOLD = re.compile(r"^(?P<lhs>.+?)\s*(?P<op>>=|<=|==|!=|>|<)\s*(?:bool\s+)?(?P<value>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$",
                        re.DOTALL)
 
@@ -85,3 +88,33 @@ def backtest(rule: Rule, prometheus: Prometheus, *, start: float, end: float, st
         charted = prometheus.query_range(split[0], start, end, step) if split else series
         points = [{"labels": s.labels, "points": s.points} for s in charted]
     return Result(start, end, step, alerts, len(series), split[2] if split else None, points)
+
+
+def chart_columns(result: Result, *, max_series: int = MAX_CHARTED) -> dict:
+    """The backtest as chart columns: the grid, each charted series' values on it (None where it had none,
+    the highest series first), the threshold, and the pending and firing spans of the would-be alerts."""
+    x = grid(result.start, result.end, result.step)
+
+    def on_grid(points: list) -> list[float | None]:
+        values: list[float | None] = [None] * len(x)
+        for t, v in points:
+            # Prometheus answers timestamps in milliseconds: place each by its step, not by equality
+            i = round((t - result.start) / result.step)
+            if 0 <= i < len(x) and math.isfinite(v):
+                values[i] = v
+        return values
+
+    def peak(values: list[float | None]) -> float:
+        return max((v for v in values if v is not None), default=-math.inf)
+
+    lines = sorted(({"label": label_text(s["labels"]), "values": on_grid(s["points"])} for s in result.chart),
+                   key=lambda line: -peak(line["values"]))
+    return {"x": x, "series": lines[:max_series], "omitted": max(0, len(lines) - max_series),
+            "threshold": result.threshold,
+            "pending": [[a.active_at, a.fired_at or a.resolved_at or result.end] for a in result.alerts],
+            "firing": [[a.fired_at, a.resolved_at or result.end] for a in result.fired]}
+
+
+def label_text(labels: dict[str, str]) -> str:
+    """A series' labels as PromQL writes them, without the metric name: ``{route="/api", status="500"}``."""
+    return "{" + ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items()) if k != "__name__") + "}"

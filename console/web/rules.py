@@ -17,7 +17,7 @@ from console import auth, store
 from console.errors import BackendError, Conflict, UsageProblem
 from console.rules import RuleInvalid, manage, target, versions
 from console.rules.apply import ApplyFailed
-from console.rules.backtest import MAX_POINTS, backtest
+from console.rules.backtest import MAX_POINTS, backtest, chart_columns
 from console.rules.model import Rule
 from console.rules.promtool import ERROR, Problem
 from console.web.pages import current_role_allows, wants_partial
@@ -264,7 +264,7 @@ def run_backtest():
     try:
         # the evaluation interval, unless the range would need more points than Prometheus answers
         step = max(target().interval(), math.ceil(span / (MAX_POINTS - 1)))
-        result = backtest(rule, target().prometheus, start=end - span, end=end, step=step, chart=False)
+        result = backtest(rule, target().prometheus, start=end - span, end=end, step=step)
     except BackendError as e:
         return render_template("rules/_backtest.html", result=None, problems=[], banner=str(e))
-    return render_template("rules/_backtest.html", result=result, problems=[])
+    return render_template("rules/_backtest.html", result=result, problems=[], columns=chart_columns(result))

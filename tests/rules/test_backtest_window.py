@@ -1,9 +1,9 @@
-"""The pure parts of a backtest: the threshold split off for the chart, and the window checks."""
+"""The pure parts of a backtest: the threshold split off for the chart, the window checks and the chart columns."""
 from __future__ import annotations
 
 import pytest
 
-from console.rules.backtest import Result, check_window, split_threshold
+from console.rules.backtest import Result, chart_columns, check_window, split_threshold
 from console.rules.state import Alert
 
 
@@ -34,3 +34,20 @@ def test_it_sums_up_alerts():
     assert [a.active_at for a in result.fired] == [0, 3000]
     assert result.firing_seconds == 600 + 540
     assert result.flapping == 3 + 2 + 2
+
+
+def test_it_lays_the_chart_on_the_evaluation_grid_highest_series_first():
+    start, step = 1000.25, 15.0
+    low = {"labels": {"__name__": "x", "route": "/a"}, "points": [(1000.25, 1.0), (1030.25, 2.0)]}
+    # Prometheus rounds timestamps to the millisecond; NaN is no value
+    high = {"labels": {"route": "/b"}, "points": [(1015.251, 9.0), (1030.249, float("nan"))]}
+    alerts = [Alert({"route": "/b"}, active_at=1015.25, fired_at=1030.25, resolved_at=None),
+              Alert({"route": "/a"}, active_at=1000.25, fired_at=None, resolved_at=1015.25)]
+    result = Result(start, start + 3 * step, step, alerts, series=2, threshold=5.0, chart=[low, high])
+    columns = chart_columns(result, max_series=1)
+    assert columns["x"] == [1000.25, 1015.25, 1030.25, 1045.25]
+    assert columns["series"] == [{"label": '{route="/b"}', "values": [None, 9.0, None, None]}]
+    assert columns["omitted"] == 1 and columns["threshold"] == 5.0
+    assert columns["pending"] == [[1015.25, 1030.25], [1000.25, 1015.25]]
+    assert columns["firing"] == [[1030.25, 1045.25]]
+    assert chart_columns(result)["series"][1] == {"label": '{route="/a"}', "values": [1.0, None, 2.0, None]}

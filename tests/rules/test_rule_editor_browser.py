@@ -78,5 +78,9 @@ def test_it_edits_validates_saves_diffs_and_rolls_back(served, artifacts):
         page.select_option("#backtest-range", "1h")
         page.click("text=Run backtest")
         expect(page.locator("#backtest")).to_contain_text("would have fired")
+        # the expression charted (the left side of `== 1`), the threshold dashed, the firing span behind them
+        expect(page.locator("#backtest [data-chart=backtest] canvas")).to_be_visible()
+        expect(page.locator("#backtest .u-legend")).to_contain_text("threshold")
+        expect(page.locator("#backtest .u-legend")).to_contain_text('job="prometheus"')
         page.screenshot(path=artifacts / "rules-4-rolled-back.png", full_page=True)
         browser.close()
