@@ -113,21 +113,27 @@ def payments_error_ratio(stack) -> float | None:
     return float(result[0]["value"][1]) if result else None
 
 
-def payments_answers(stack) -> dict[str, float]:
-    """Payments' answers so far, failed (5xx) and all, as Prometheus last scraped them."""
-    failed = prom_query(stack, 'sum(http_requests_total{service="payments",status=~"5.."})')
-    every = prom_query(stack, 'sum(http_requests_total{service="payments"})')
-    return {"failed": float(failed[0]["value"][1]) if failed else 0.0, "all": float(every[0]["value"][1])}
+def payments_answers(stack) -> dict[tuple[str, ...], float]:
+    """Payments' answers so far, per series (replica, route, method, status), as Prometheus last scraped them."""
+    return {(r["metric"].get("instance", ""), r["metric"].get("route", ""), r["metric"].get("method", ""),
+             r["metric"].get("status", "")): float(r["value"][1])
+            for r in prom_query(stack, 'http_requests_total{service="payments"}')}
 
 
-def answered_since(stack, before: dict[str, float]) -> tuple[float, float | None]:
-    """How many payments answers since ``before``, and the share of them that failed."""
+def answered_since(stack, before: dict[tuple[str, ...], float]) -> tuple[float, float | None, dict]:
+    """How many payments answers since ``before``, the share of them that failed (5xx), and the count per series.
+
+    Counted series by series: a series that appears since counts in full, and one that went away (a replica of an
+    earlier test going stale) is left out rather than taken off the sum.
+    """
     now = payments_answers(stack)
-    answered = now["all"] - before["all"]
-    return answered, (now["failed"] - before["failed"]) / answered if answered else None
+    grown = {key: value - before.get(key, 0.0) for key, value in now.items()}
+    answered = sum(grown.values())
+    failed = sum(n for key, n in grown.items() if key[3].startswith("5"))
+    return answered, failed / answered if answered else None, {k: n for k, n in grown.items() if n}
 
 
-def enough(counted: tuple[float, float | None]) -> tuple[float, float | None] | None:
+def enough(counted: tuple[float, float | None, dict]) -> tuple[float, float | None, dict] | None:
     """``counted`` once it rests on at least 60 answers."""
     return counted if counted[0] >= 60 else None
 
@@ -156,9 +162,9 @@ def test_it_shows_injected_payment_errors_within_two_scrapes(shop):
         # the last scrapes alone may rest on a handful of requests. At 50 % errors the breaker stays open for
         # 10 s on average each time it trips, so a slow machine may need a minute for 60 answers.
         since = payments_answers(shop)
-        answered, ratio = eventually(lambda: enough(answered_since(shop, since)), timeout=75, interval=1.0,
-                                     what="60 payments answers since the errors showed")
-        assert 0.3 <= ratio <= 0.7, f"{ratio:.2f} of {answered:.0f} payments answers failed"
+        answered, ratio, by_series = eventually(lambda: enough(answered_since(shop, since)), timeout=75,
+                                                interval=1.0, what="60 payments answers since the errors showed")
+        assert 0.3 <= ratio <= 0.7, f"{ratio:.2f} of {answered:.0f} payments answers failed; by series: {by_series}"
         payments_fault(shop, "--clear")
         # the breaker, if open, lets traffic back only after its reset time (5 s)
         eventually(lambda: payments_error_ratio(shop) == 0.0,
