@@ -4,12 +4,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from console.store.models import Base, UTCDateTime, utcnow
 
-__all__ = ["IdempotencyRecord", "LeaseRecord", "PolicyRecord", "RecommendationRecord", "ScaleOverride", "ScaleRecord"]
+__all__ = ["IdempotencyRecord", "LeaseRecord", "PolicyRecord", "PolicyVersion", "RecommendationRecord", "ScaleOverride",
+           "ScaleRecord"]
 
 
 class PolicyRecord(Base):
@@ -24,6 +25,20 @@ class PolicyRecord(Base):
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(128))
+
+
+class PolicyVersion(Base):
+    """One version of a policy as it was saved: its document, who saved it and when."""
+
+    __tablename__ = "scaling_policy_versions"
+    __table_args__ = (UniqueConstraint("policy_id", "version", name="uq_scaling_policy_versions_policy_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    policy_id: Mapped[int] = mapped_column(Integer, ForeignKey("scaling_policies.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(128))
 
 
 class ScaleRecord(Base):

@@ -7,6 +7,7 @@ scaler) and ``onAlert`` (a firing alert adds replicas to the metric recommendati
 """
 from __future__ import annotations
 
+import difflib
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -31,8 +32,8 @@ from console.scaling.metrics import (
     parse_quantity,
 )
 
-__all__ = ["NAME", "MetricSpec", "Policy", "PolicyError", "check_document", "load_policies", "parse_quantity",
-           "validate_policy"]
+__all__ = ["NAME", "MetricSpec", "Policy", "PolicyError", "check_document", "document_diff", "document_text",
+           "load_policies", "parse_quantity", "validate_policy"]
 
 
 class ScaleTargetRef(StrictModel):
@@ -198,6 +199,17 @@ def check_document(text: str) -> tuple[Policy | None, list[PolicyError]]:
     except ValidationError as e:
         return None, [PolicyError(".".join(str(p) for p in error["loc"]) or "policy", error["msg"])
                       for error in e.errors(include_url=False)]
+
+
+def document_text(document: dict[str, Any]) -> str:
+    """A stored policy document as the YAML the editor shows, keys in the policy's own order."""
+    return yaml.safe_dump(document, sort_keys=False)
+
+
+def document_diff(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """A unified diff of two policy documents' YAML; empty when they are the same."""
+    old, new = document_text(before).splitlines(keepends=True), document_text(after).splitlines(keepends=True)
+    return "".join(difflib.unified_diff(old, new, "before", "after"))
 
 
 def load_policies(path: Path) -> list[Policy]:

@@ -23,11 +23,13 @@ from console.scaling.executors import Executor
 from console.scaling.models import (
     IdempotencyRecord,
     PolicyRecord,
+    PolicyVersion,
     ScaleOverride,
     ScaleRecord,
 )
 from console.scaling.policy import Policy, load_policies
 from console.store import save
+from console.store.models import utcnow
 
 OVERRIDE_SECONDS = 600
 
@@ -81,13 +83,31 @@ def save_policy(db: Session, policy: Policy, *, actor: str) -> PolicyRecord:
     if other is not None and (record is None or other.id != record.id):
         raise Conflict(f"a policy for {policy.target}", f"{other.name} already scales it")
     if record is None:
-        record = PolicyRecord(name=policy.name, target=policy.target, document=document, updated_by=actor)
+        record = PolicyRecord(name=policy.name, target=policy.target, document=document, updated_by=actor,
+                              updated_at=utcnow())
     elif record.document != document:
         record.document, record.target, record.version = document, policy.target, record.version + 1
-        record.updated_by, record.updated_at = actor, datetime.now(record.updated_at.tzinfo)
+        record.updated_by, record.updated_at = actor, utcnow()
+    else:
+        return record  # the same document again: no new version
     db.add(record)
+    db.flush()
+    db.add(PolicyVersion(policy_id=record.id, version=record.version, document=document, at=record.updated_at,
+                         actor=actor))
     db.commit()
     return record
+
+
+def policy_versions(db: Session, record: PolicyRecord) -> list[PolicyVersion]:
+    """Every kept version of a policy, oldest first."""
+    return list(db.scalars(select(PolicyVersion).where(PolicyVersion.policy_id == record.id)
+                           .order_by(PolicyVersion.version)))
+
+
+def policy_version(db: Session, record: PolicyRecord, number: int) -> PolicyVersion | None:
+    """Version ``number`` of a policy, if kept."""
+    return db.scalar(select(PolicyVersion).where(PolicyVersion.policy_id == record.id,
+                                                 PolicyVersion.version == number))
 
 
 def import_policies(db: Session, path: Path, *, actor: str) -> list[PolicyRecord]:

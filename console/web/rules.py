@@ -246,7 +246,7 @@ def diff(rule_id: int):
         abort(404, "no such version")
     old, new = (versions.to_rule(v) if v.spec is not None else None for v in found)
     text = versions.diff(old, new)
-    template = "rules/_diff.html" if wants_partial() else "rules/diff.html"
+    template = "partials/diff.html" if wants_partial() else "rules/diff.html"
     response = make_response(render_template(template, text=text, a=numbers[0], b=numbers[1], rule_id=rule_id))
     response.vary.add("HX-Request")
     return response

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-import yaml
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
@@ -18,7 +17,7 @@ from console.errors import Conflict
 from console.scaling import service
 from console.scaling.metrics import NAME
 from console.scaling.models import PolicyRecord
-from console.scaling.policy import PolicyError, check_document
+from console.scaling.policy import PolicyError, check_document, document_diff, document_text
 from console.web import scaling_data as data
 from console.web.dashboard import request_window
 from console.web.dashboard_data import now
@@ -85,8 +84,9 @@ def _record(target: str) -> PolicyRecord:
 
 
 def _editor(record: PolicyRecord | None, text: str, *, problems=(), banner: str = "", status: int = 200):
+    versions = service.policy_versions(store.session(), record) if record is not None else []
     return render_template("scaling/policy.html", record=record, text=text, problems=list(problems), banner=banner,
-                           may_edit=current_role_allows("operator")), status
+                           versions=versions, may_edit=current_role_allows("operator")), status
 
 
 def _audit(name: str, result: str, detail: dict) -> None:
@@ -138,7 +138,7 @@ def new_policy():
 def policy(target: str):
     """The editor of the policy that scales ``target`` (read only below operator)."""
     record = _record(target)
-    return _editor(record, yaml.safe_dump(record.document, sort_keys=False))
+    return _editor(record, document_text(record.document))
 
 
 @bp.post("/scaling/<target>/policy")
@@ -146,6 +146,31 @@ def policy(target: str):
 def save_policy(target: str):
     """Validate and store the next version of the policy that scales ``target``."""
     return _save(_record(target), _posted())
+
+
+def _version(record: PolicyRecord, number: int | None):
+    found = service.policy_version(store.session(), record, number) if number is not None and number > 0 else None
+    if found is None:
+        abort(404, f"{record.name} has no version {number}")
+    return found
+
+
+@bp.get("/scaling/<target>/policy/diff")
+@auth.login_required
+def policy_diff(target: str):
+    """A unified diff of two kept versions of the policy (``a`` before ``b``)."""
+    record = _record(target)
+    a, b = request.args.get("a", type=int), request.args.get("b", type=int)
+    text = document_diff(_version(record, a).document, _version(record, b).document)
+    return page_or_partial("scaling/policy_diff.html", "partials/diff.html", text=text, a=a, b=b, record=record)
+
+
+@bp.post("/scaling/<target>/policy/rollback")
+@auth.role_required("operator")
+def rollback_policy(target: str):
+    """Store an earlier version's document as the next version."""
+    record = _record(target)
+    return _save(record, document_text(_version(record, request.form.get("version", type=int)).document))
 
 
 @bp.post("/scaling/policies/validate")

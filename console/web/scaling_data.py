@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import yaml
-
 from console import store
 from console.backends import get_backend
 from console.correlate import Window, gather
@@ -18,7 +16,7 @@ from console.scaling import executor, service
 from console.scaling.engine import proposals
 from console.scaling.loop import measure
 from console.scaling.models import ScaleOverride, ScaleRecord
-from console.scaling.policy import Policy
+from console.scaling.policy import Policy, document_text
 from console.scaling.timeline import chart, load_points
 from console.web.dashboard_data import fanout_timeout
 
@@ -170,5 +168,5 @@ def target_page(target: str, window: Window, now: datetime) -> TargetPage:
     columns = chart(load_points(got["load"].value or [], first), records, first, start=window.start, end=window.end,
                     initial=initial) if first is not None else None
     document = policy.model_dump(mode="json", by_alias=True, exclude_none=True)
-    return TargetPage(view, list(reversed(records)), columns, yaml.safe_dump(document, sort_keys=False),
+    return TargetPage(view, list(reversed(records)), columns, document_text(document),
                       None if got["replicas"].ok else got["replicas"].error, chart_error, notes)

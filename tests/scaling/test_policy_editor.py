@@ -130,3 +130,28 @@ def test_it_checks_as_you_type_with_what_the_metrics_read_now(make_app, memory, 
     assert "Valid." in good and "runs 1 now" in good
     assert re.search(r'data-metric="constant_load">.*?<td class="num">60</td><td class="num">20</td>\s*<td class="num">3',
                      good, re.S), good
+
+
+def test_it_keeps_every_version_to_compare_and_roll_back(app, stored):
+    operator = log_in(app, "operator", name="olive")
+    token = csrf(operator, "/scaling/gateway/policy")
+    operator.post("/scaling/gateway/policy",
+                  data={"document": GATEWAY.replace("maxReplicas: 4", "maxReplicas: 6"), "csrf_token": token})
+    page = operator.get("/scaling/gateway/policy").get_data(as_text=True)
+    assert re.findall(r'<tr data-version="(\d+)">', page) == [str(v) for v in range(stored + 1, 0, -1)]
+    assert f"diff from v{stored}" in page and f"Roll back to v{stored}" in page
+
+    diff = operator.get(f"/scaling/gateway/policy/diff?a={stored}&b={stored + 1}", headers={"HX-Request": "true"})
+    text = diff.get_data(as_text=True)
+    assert "<html" not in text
+    assert re.search(r'class="del">-  maxReplicas: 4<', text) and re.search(r'class="add">\+  maxReplicas: 6<', text)
+    assert operator.get(f"/scaling/gateway/policy/diff?a={stored}&b=99").status_code == 404
+
+    rolled = operator.post("/scaling/gateway/policy/rollback", data={"version": stored, "csrf_token": token})
+    assert rolled.status_code == 303 and rolled.headers["Location"].endswith(f"saved={stored + 2}")
+    with app.app_context():
+        record = store.session().scalar(select(PolicyRecord).where(PolicyRecord.name == "gateway"))
+        assert (record.version, record.document["spec"]["maxReplicas"]) == (stored + 2, 4)
+    viewer = log_in(app, "viewer")
+    assert viewer.post("/scaling/gateway/policy/rollback",
+                       data={"version": 1, "csrf_token": csrf(viewer, "/scaling/gateway/policy")}).status_code == 403

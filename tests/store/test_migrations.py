@@ -33,3 +33,25 @@ def test_it_migrates_once_when_workers_start_together(database_url):
     outcomes = [worker.communicate(timeout=120) for worker in workers]
     assert [w.returncode for w in workers] == [0, 0, 0], [err for _, err in outcomes]
     assert {out.strip() for out, _ in outcomes} == {migrate.head()}
+
+
+def test_it_keeps_each_stored_policy_as_its_first_version(database_url):
+    from alembic import command
+    from sqlalchemy import text
+
+    from console.store import create_store_engine
+
+    engine = create_store_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            command.upgrade(migrate.alembic_config(connection), "0005")
+            connection.execute(text(
+                "INSERT INTO scaling_policies (name, target, version, document, updated_at, updated_by) "
+                "VALUES ('gateway', 'gateway', 3, '{\"kind\": \"ScalingPolicy\"}', '2025-01-06 12:00:00', 'alice')"))
+        migrate.upgrade(engine)
+        with engine.connect() as connection:
+            kept = connection.execute(text("SELECT version, actor, document FROM scaling_policy_versions")).all()
+        assert [(v, actor) for v, actor, _ in kept] == [(3, "alice")]
+        assert "ScalingPolicy" in str(kept[0][2])
+    finally:
+        engine.dispose()
