@@ -24,27 +24,14 @@ from sqlalchemy import create_engine, select
 from console.scaling import lease
 from console.scaling.models import RecommendationRecord, ScaleRecord
 from sample_services import runtime
+from scalekit import constant_policy
 
 pytestmark = pytest.mark.stack
 
 PERIOD = 4.0
 # the bound is two periods; what the test adds on top is its own polling and the kill itself
 SLACK = 0.3
-POLICY = """
-apiVersion: opsconsole/v1
-kind: ScalingPolicy
-metadata: {name: catalog}
-spec:
-  scaleTargetRef: {kind: Service, name: catalog}
-  minReplicas: 1
-  maxReplicas: 2
-  metrics:
-    - type: External
-      external:
-        metric: {name: constant_load}
-        query: vector(60)
-        target: {type: AverageValue, averageValue: "20"}
-"""
+POLICY = constant_policy("catalog", max_replicas=2)
 
 
 def free_port() -> int:

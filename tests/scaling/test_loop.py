@@ -18,33 +18,20 @@ from sqlalchemy import select
 
 from console import create_app, store
 from console.backends import close_backends
+from console.correlate.window import iso
 from console.scaling import EXTENSION, service
 from console.scaling.executors.local import LocalExecutor
 from console.scaling.loop import Loop
-from console.correlate.window import iso
 from console.scaling.models import RecommendationRecord, ScaleRecord
 from kit import log_in
 from sample_services.loadgen import run_load
+from scalekit import constant_policy
 
 pytestmark = pytest.mark.stack
 
 T0 = datetime(2025, 1, 6, 12, 0, tzinfo=UTC)
 PERIOD = 15.0
-POLICY = """
-apiVersion: opsconsole/v1
-kind: ScalingPolicy
-metadata: {name: gateway}
-spec:
-  scaleTargetRef: {kind: Service, name: gateway}
-  minReplicas: 1
-  maxReplicas: 4
-  metrics:
-    - type: External
-      external:
-        metric: {name: constant_load}
-        query: vector(60)
-        target: {type: AverageValue, averageValue: "20"}
-"""
+POLICY = constant_policy()
 
 
 class SharedReplicas:

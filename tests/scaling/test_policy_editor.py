@@ -14,22 +14,9 @@ from console.scaling import EXTENSION, service
 from console.scaling.models import PolicyRecord
 from console.scaling.policy import validate_policy
 from kit import log_in
+from scalekit import constant_policy
 
-GATEWAY = """\
-apiVersion: opsconsole/v1
-kind: ScalingPolicy
-metadata: {name: gateway}
-spec:
-  scaleTargetRef: {kind: Service, name: gateway}
-  minReplicas: 1
-  maxReplicas: 4
-  metrics:
-    - type: External
-      external:
-        metric: {name: constant_load}
-        query: vector(60)
-        target: {type: AverageValue, averageValue: "20"}
-"""
+GATEWAY = constant_policy()
 
 
 @pytest.fixture
