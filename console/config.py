@@ -32,9 +32,10 @@ DEFAULTS: dict[str, Any] = {
     # the bearer token Alertmanager sends to the webhook; empty: every webhook call is refused
     "ALERTMANAGER_TOKEN": "",
     "WEBHOOK_MAX_BYTES": 1024 * 1024,
-    # on-call channels: email when SMTP_HOST is set, chat when CHAT_WEBHOOK_URL is
+    # on-call channels: email when SMTP_HOST is set, chat when CHAT_WEBHOOK_URL is, a webhook signed with
+    # NOTIFY_WEBHOOK_SECRET (HMAC-SHA256) when NOTIFY_WEBHOOK_URL is
     "SMTP_HOST": "", "SMTP_PORT": 25, "SMTP_FROM": "", "SMTP_TO": "", "SMTP_STARTTLS": False,
-    "SMTP_USER": "", "SMTP_PASSWORD": "", "CHAT_WEBHOOK_URL": "",
+    "SMTP_USER": "", "SMTP_PASSWORD": "", "CHAT_WEBHOOK_URL": "", "NOTIFY_WEBHOOK_URL": "", "NOTIFY_WEBHOOK_SECRET": "",
     "NOTIFY_ATTEMPTS": 3, "NOTIFY_BACKOFF": 1.0, "NOTIFY_TIMEOUT": 10.0,
     # where people reach this console, for links in notifications; empty: no links
     "PUBLIC_URL": "",
@@ -47,6 +48,7 @@ ENV_KEYS = {f"OPSCONSOLE_{key}": key for key in (*URL_KEYS, "SECRET_KEY", "BACKE
                                                   "SCALING_LOOP", "ALERTMANAGER_TOKEN", "WEBHOOK_MAX_BYTES",
                                                   "SMTP_HOST", "SMTP_PORT", "SMTP_FROM", "SMTP_TO", "SMTP_STARTTLS",
                                                   "SMTP_USER", "SMTP_PASSWORD", "CHAT_WEBHOOK_URL",
+                                                  "NOTIFY_WEBHOOK_URL", "NOTIFY_WEBHOOK_SECRET",
                                                   "NOTIFY_ATTEMPTS", "NOTIFY_BACKOFF", "NOTIFY_TIMEOUT",
                                                   "PUBLIC_URL")}
 

@@ -69,18 +69,22 @@ class Client:
         )
 
     def request(self, method: str, path: str, *, params: Any = None, data: Any = None,
-                json: Any = None) -> httpx.Response:
-        """Send a request; ``BackendUnavailable`` when unreachable, ``BackendError`` on a non-2xx answer."""
+                json: Any = None, content: bytes | None = None) -> httpx.Response:
+        """Send a request; ``BackendUnavailable`` when unreachable, ``BackendError`` on a non-2xx answer.
+
+        ``content`` is a body sent byte for byte (one that was signed), where ``json`` lets httpx encode it.
+        """
         where = f"{self.base_url}{path}"
+        body = content if content is not None else json
         tracer = tracing.tracer()
         if tracer is None:
-            return self._send(where, method, path, params, data, json, None)
+            return self._send(where, method, path, params, data, body, None)
         with tracer.start_as_current_span(f"{self.backend} {method}", kind=SpanKind.CLIENT,
                                           attributes={"peer.service": self.backend, "url.path": path}) as span:
             headers: dict[str, str] = {}
             propagate.inject(headers)
             try:
-                response = self._send(where, method, path, params, data, json, headers)
+                response = self._send(where, method, path, params, data, body, headers)
             except BackendError as e:
                 span.set_status(Status(StatusCode.ERROR, e.detail[:DETAIL_LIMIT]))
                 raise
@@ -89,8 +93,10 @@ class Client:
 
     def _send(self, where: str, method: str, path: str, params: Any, data: Any, body: Any,
               headers: dict[str, str] | None) -> httpx.Response:
+        raw = body if isinstance(body, bytes) else None
         try:
-            response = self._http.request(method, path, params=params, data=data, json=body, headers=headers)
+            response = self._http.request(method, path, params=params, data=data, headers=headers,
+                                          **({"content": raw} if raw is not None else {"json": body}))
         except httpx.TimeoutException as e:
             raise BackendUnavailable(self.backend, f"{where}: timed out ({type(e).__name__})") from e
         except httpx.TransportError as e:

@@ -27,7 +27,7 @@ def init_app(app: Flask) -> None:
     public = str(app.config.get("PUBLIC_URL") or "").rstrip("/")
     app.extensions[EXTENSION] = (threading.Lock(), notify.Notifier(
         app, notify.channels(app.config), notify.backoff(app.config),
-        link=(lambda incident_id: f"{public}/api/v1/incidents/{incident_id}") if public else lambda _id: "",
+        link=(lambda incident_id: f"{public}/incidents/{incident_id}") if public else lambda _id: "",
         on_result=lambda channel, result: record_notification(app, channel, result)))
     # what a previous process planned but did not send goes out now: a restart loses no notification
     notifier(app).resume()

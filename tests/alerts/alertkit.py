@@ -41,6 +41,8 @@ class ChatRoom:
     paths: list[str] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)
     url: str = ""
+    # each accepted post as it came: its headers and its body byte for byte (what a signature covers)
+    received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
 
 
 def free_port() -> int:

@@ -42,6 +42,7 @@ def chat():
             if status == 200:
                 room.posts.append(json.loads(body))
                 room.paths.append(self.path)
+                room.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
             self.send_response(status)
             self.send_header("Content-Length", "2")
             self.end_headers()

@@ -94,7 +94,7 @@ def test_it_makes_one_incident_and_one_notification_of_three_identical_posts(onc
     mail = inbox.messages[0]
     assert mail.recipients == ["oncall@example.test"]
     assert "Subject: [FIRING:1] payments fails half its requests (critical payments)" in mail.text
-    assert f"http://console.test/api/v1/incidents/{answers[0].json['incident_id']}" in mail.text
+    assert f"http://console.test/incidents/{answers[0].json['incident_id']}" in mail.text
     assert chat.posts[0]["text"].startswith("*[FIRING:1] payments fails half its requests")
 
 

@@ -1,12 +1,15 @@
 """Delivery: retried with backoff, every attempt on the incident's timeline, outcomes counted at /metrics."""
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from console import store
 from console.alerts import notifier
 from console.alerts.models import Delivery, Incident
+from console.alerts.notify.webhook import verify
 
 from alertkit import TOKEN, oncall_settings
 from payloads import notification
@@ -97,3 +100,18 @@ def test_it_fails_a_delivery_whose_channel_is_gone(make_console, smtp, chat, tmp
     assert notifier(without_chat).wait_idle(10)
     assert deliveries(without_chat)["chat"] == ("failed", 0, "channel chat is not configured")
     assert chat.posts == []
+
+
+def test_it_posts_the_incident_as_signed_json_to_the_webhook_channel(make_console, chat):
+    secret = "the-receivers-shared-secret"
+    app = make_console(ALERTMANAGER_TOKEN=TOKEN, NOTIFY_WEBHOOK_URL=chat.url, NOTIFY_WEBHOOK_SECRET=secret,
+                       PUBLIC_URL="http://console.test")
+    incident = post_and_wait(app)
+    (headers, body), = chat.received
+    assert verify(secret, headers["x-opsconsole-timestamp"], headers["x-opsconsole-signature"], body, now=time.time())
+    sent = chat.posts[0]["incident"]
+    assert (sent["id"], sent["status"]) == (incident.id, "open")
+    assert sent["link"] == f"http://console.test/incidents/{incident.id}"
+    posted = notification()["alerts"]
+    assert [a["labels"]["alertname"] for a in sent["alerts"]] == [a["labels"]["alertname"] for a in posted]
+    assert deliveries(app)["webhook"][0] == "sent" and metric(app, "webhook", "sent") == 1

@@ -1,4 +1,4 @@
-"""Delivery of incidents to on-call channels: email (SMTP) and chat (incoming webhook).
+"""Delivery of incidents to on-call channels: email (SMTP), chat (incoming webhook) and a signed webhook.
 
 ``channels(config)`` builds the configured channels (none when nothing is set); the pipeline
 plans, sends, retries and records.
@@ -12,14 +12,16 @@ from console.alerts.notify.chat import ChatChannel
 from console.alerts.notify.email import EmailChannel
 from console.alerts.notify.pipeline import Channel, Message, Notifier, compose, plan
 from console.alerts.notify.retry import Backoff, send_with_retry
+from console.alerts.notify.webhook import WebhookChannel
 from console.errors import ConfigError
 
-__all__ = ["Backoff", "Channel", "ChatChannel", "EmailChannel", "Message", "Notifier", "backoff", "channels",
-           "compose", "plan", "send_with_retry"]
+__all__ = ["Backoff", "Channel", "ChatChannel", "EmailChannel", "Message", "Notifier", "WebhookChannel", "backoff",
+           "channels", "compose", "plan", "send_with_retry"]
 
 
 def channels(config: Mapping[str, Any]) -> list[Channel]:
-    """The channels ``config`` sets up: email when ``SMTP_HOST`` is set, chat when ``CHAT_WEBHOOK_URL`` is."""
+    """The channels ``config`` sets up: email when ``SMTP_HOST`` is set, chat when ``CHAT_WEBHOOK_URL`` is, the
+    signed webhook when ``NOTIFY_WEBHOOK_URL`` is (with ``NOTIFY_WEBHOOK_SECRET``)."""
     found: list[Channel] = []
     timeout = float(config.get("NOTIFY_TIMEOUT", 10.0))
     if config.get("SMTP_HOST"):
@@ -38,6 +40,12 @@ def channels(config: Mapping[str, Any]) -> list[Channel]:
         if not url.startswith(("http://", "https://")):
             raise ConfigError("CHAT_WEBHOOK_URL", "must be an http(s) URL")
         found.append(ChatChannel(url=url, timeout=timeout))
+    if config.get("NOTIFY_WEBHOOK_URL"):
+        try:
+            found.append(WebhookChannel(url=str(config["NOTIFY_WEBHOOK_URL"]),
+                                        secret=str(config.get("NOTIFY_WEBHOOK_SECRET") or ""), timeout=timeout))
+        except ValueError as e:
+            raise ConfigError("NOTIFY_WEBHOOK_SECRET" if "secret" in str(e) else "NOTIFY_WEBHOOK_URL", str(e)) from e
     return found
 
 

@@ -11,7 +11,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -34,10 +34,11 @@ STALE = timedelta(minutes=10)
 
 @dataclass(frozen=True)
 class Message:
-    """What a channel sends: a subject line and a plain-text body."""
+    """What a channel sends: a subject line, a plain-text body, and the incident as data for machines."""
 
     subject: str
     text: str
+    incident: dict = field(default_factory=dict)
 
 
 class Channel(Protocol):
@@ -64,7 +65,11 @@ def compose(incident: Incident, *, link: str = "") -> Message:
         lines.append(f"- {alert.status} {name} since {alert.starts_at:%Y-%m-%d %H:%M:%S} UTC: {detail}".rstrip(": "))
     if link:
         lines.append(f"Incident: {link}")
-    return Message(subject=subject, text="\n".join(lines) + "\n")
+    data = {"id": incident.id, "status": incident.status, "severity": incident.severity, "service": incident.service,
+            "summary": incident.summary, "link": link or None,
+            "alerts": [{"fingerprint": a.fingerprint, "status": a.status, "labels": a.labels,
+                        "annotations": a.annotations, "starts_at": a.starts_at.isoformat()} for a in incident.alerts]}
+    return Message(subject=subject, text="\n".join(lines) + "\n", incident=data)
 
 
 def plan(db: Session, incident: Incident, channels: Iterable[Channel], now: datetime) -> list[Delivery]:
