@@ -39,6 +39,8 @@ DEFAULTS: dict[str, Any] = {
     "NOTIFY_ATTEMPTS": 3, "NOTIFY_BACKOFF": 1.0, "NOTIFY_TIMEOUT": 10.0,
     # where people reach this console, for links in notifications; empty: no links
     "PUBLIC_URL": "",
+    # how long the ack link in a notification works (seconds); each works once
+    "ACK_LINK_TTL": 4 * 3600,
 }
 
 # environment variable -> key; each is read as a string and validated like any other layer
@@ -50,7 +52,7 @@ ENV_KEYS = {f"OPSCONSOLE_{key}": key for key in (*URL_KEYS, "SECRET_KEY", "BACKE
                                                   "SMTP_USER", "SMTP_PASSWORD", "CHAT_WEBHOOK_URL",
                                                   "NOTIFY_WEBHOOK_URL", "NOTIFY_WEBHOOK_SECRET",
                                                   "NOTIFY_ATTEMPTS", "NOTIFY_BACKOFF", "NOTIFY_TIMEOUT",
-                                                  "PUBLIC_URL")}
+                                                  "PUBLIC_URL", "ACK_LINK_TTL")}
 
 
 def stack_settings(ports: Ports) -> dict[str, Any]:

@@ -12,25 +12,53 @@ from flask import Flask, current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from console.alerts import notify
+from console.alerts import ack, notify
 from console.alerts.receive import Outcome, PayloadInvalid, Webhook, parse, upsert
+from console.errors import ConfigError
 from console.store import utcnow
 from console.telemetry import record_notification
 
-__all__ = ["Outcome", "PayloadInvalid", "Webhook", "ingest", "init_app", "notifier", "parse"]
+__all__ = ["Outcome", "PayloadInvalid", "Webhook", "ack_signer", "ingest", "init_app", "notifier", "parse"]
 
 EXTENSION = "opsconsole.alerts"
+ACK_EXTENSION = "opsconsole.alerts.ack"
 
 
 def init_app(app: Flask) -> None:
-    """Build the app's notifier from ``SMTP_*``, ``CHAT_WEBHOOK_URL`` and ``NOTIFY_*``; a bad setting fails here."""
+    """Build the app's notifier from ``SMTP_*``, ``CHAT_WEBHOOK_URL`` and ``NOTIFY_*``; a bad setting fails here.
+
+    With ``PUBLIC_URL`` set, each notification links to the incident and carries an ack link valid for
+    ``ACK_LINK_TTL`` seconds.
+    """
     public = str(app.config.get("PUBLIC_URL") or "").rstrip("/")
+    signer = ack.Signer(app.config["SECRET_KEY"], _seconds(app.config.get("ACK_LINK_TTL", 4 * 3600)))
+    app.extensions[ACK_EXTENSION] = signer
+
+    def ack_link(db: Session, incident, channel: str) -> str:
+        return f"{public}/ack/{ack.issue(db, signer, incident.id, channel=channel, now=utcnow())}"
+
     app.extensions[EXTENSION] = (threading.Lock(), notify.Notifier(
         app, notify.channels(app.config), notify.backoff(app.config),
         link=(lambda incident_id: f"{public}/incidents/{incident_id}") if public else lambda _id: "",
+        ack_link=ack_link if public else lambda db, incident, channel: "",
         on_result=lambda channel, result: record_notification(app, channel, result)))
     # what a previous process planned but did not send goes out now: a restart loses no notification
     notifier(app).resume()
+
+
+def ack_signer(app: Flask | None = None) -> ack.Signer:
+    """The signer of ``app``'s ack links (default: the current app)."""
+    return (app or current_app).extensions[ACK_EXTENSION]
+
+
+def _seconds(value) -> float:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError) as e:
+        raise ConfigError("ACK_LINK_TTL", f"not a number of seconds: {value!r}") from e
+    if seconds <= 0:
+        raise ConfigError("ACK_LINK_TTL", "must be positive")
+    return seconds
 
 
 def notifier(app: Flask | None = None) -> notify.Notifier:

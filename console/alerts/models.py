@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.store.models import Base, UTCDateTime, utcnow
 
-__all__ = ["Delivery", "Incident", "IncidentAlert", "IncidentEvent"]
+__all__ = ["AckLink", "Delivery", "Incident", "IncidentAlert", "IncidentEvent"]
 
 
 class Incident(Base):
@@ -96,3 +96,19 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AckLink(Base):
+    """A link that acknowledges one incident without a login: only the SHA-256 of its nonce is kept, and
+    ``used_at`` makes it single-use (the link itself is signed and carries its expiry)."""
+
+    __tablename__ = "ack_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nonce_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    used_from: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -28,7 +28,9 @@ from console.store import User, utcnow
 bp = Blueprint("auth", __name__)
 
 # reachable without logging in: probes, scrapes, assets and the login page itself
-OPEN_ENDPOINTS = frozenset({"static", "health.healthz", "health.readyz", "metrics", "auth.login"})
+# an ack link is its own credential: signed, expiring and single-use (console.alerts.ack)
+OPEN_ENDPOINTS = frozenset({"static", "health.healthz", "health.readyz", "metrics", "auth.login",
+                            "incidents.ack_link", "incidents.take_ack_link"})
 # blueprints that answer for themselves (the JSON API gives 401/403 in its own envelope)
 SELF_GUARDED_BLUEPRINTS = frozenset({"api"})
 

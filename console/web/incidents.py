@@ -11,7 +11,8 @@ import datetime
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from console import auth, store
-from console.alerts import incidents
+from console.alerts import ack as ack_links
+from console.alerts import ack_signer, incidents
 from console.backends import get_backend
 from console.backends.alertmanager import Matcher
 from console.correlate.window import iso
@@ -26,6 +27,7 @@ DURATIONS = {"30m": 1800, "1h": 3600, "2h": 7200, "4h": 14400, "24h": 86400}
 MAX_ID = 2**63 - 1
 # the service page opens on the incident with this much before and after it
 MARGIN = datetime.timedelta(minutes=15)
+MAX_TOKEN = 512
 
 
 @bp.get("/incidents")
@@ -50,6 +52,45 @@ def ack(incident_id: int):
     """Acknowledge the incident as the logged-in operator."""
     return _act("incidents.ack", incident_id, lambda db, actor, now: incidents.acknowledge(
         db, incident_id, actor=actor, now=now))
+
+
+@bp.get("/ack/<token>")
+def ack_link(token: str):
+    """What an ack link would acknowledge, and the button that does it: a GET never acts, as mail scanners and chat
+    link previews fetch it. No login: the signed, single-use link is the credential."""
+    try:
+        _, incident = ack_links.check(store.session(), ack_signer(), _token(token))
+    except ack_links.AckLinkRefused as e:
+        return _ack_refused(e)
+    return render_template("incidents/ack.html", incident=incident, token=token)
+
+
+@bp.post("/ack/<token>")
+def take_ack_link(token: str):
+    """Spend the ack link and acknowledge its incident."""
+    db = store.session()
+    try:
+        incident = ack_links.take(db, ack_signer(), _token(token), now=utcnow(), source=request.remote_addr)
+    except ack_links.AckLinkRefused as e:
+        _audit("incidents.ack", "ack-link", f"refused_{e.reason}", {"via": "ack link"})
+        return _ack_refused(e)
+    except Conflict as e:
+        db.rollback()
+        _, incident = ack_links.check(db, ack_signer(), token)
+        return render_template("incidents/ack.html", incident=incident, banner=str(e)), 409
+    _audit("incidents.ack", f"incident:{incident.id}", "ok", {"via": "ack link"})
+    return render_template("incidents/ack.html", incident=incident, done=True)
+
+
+def _token(token: str) -> str:
+    if len(token) > MAX_TOKEN:
+        raise ack_links.AckLinkRefused("unknown", "this is not a valid acknowledgement link")
+    return token
+
+
+def _ack_refused(refused: ack_links.AckLinkRefused):
+    status = 404 if refused.reason == "unknown" else 410
+    return render_template("incidents/ack.html", incident=refused.incident, refused=refused), status
 
 
 @bp.post("/incidents/<int:incident_id>/resolve")

@@ -52,7 +52,7 @@ class Channel(Protocol):
     def send(self, message: Message) -> None: ...
 
 
-def compose(incident: Incident, *, link: str = "") -> Message:
+def compose(incident: Incident, *, link: str = "", ack: str = "") -> Message:
     """The message about ``incident`` as it stands: status, summary, each alert, and a link when known."""
     firing = [a for a in incident.alerts if a.status == "firing"]
     state = "RESOLVED" if not firing else f"FIRING:{len(firing)}"
@@ -65,8 +65,10 @@ def compose(incident: Incident, *, link: str = "") -> Message:
         lines.append(f"- {alert.status} {name} since {alert.starts_at:%Y-%m-%d %H:%M:%S} UTC: {detail}".rstrip(": "))
     if link:
         lines.append(f"Incident: {link}")
+    if ack:
+        lines.append(f"Acknowledge (once, no login needed): {ack}")
     data = {"id": incident.id, "status": incident.status, "severity": incident.severity, "service": incident.service,
-            "summary": incident.summary, "link": link or None,
+            "summary": incident.summary, "link": link or None, "ack_link": ack or None,
             "alerts": [{"fingerprint": a.fingerprint, "status": a.status, "labels": a.labels,
                         "annotations": a.annotations, "starts_at": a.starts_at.isoformat()} for a in incident.alerts]}
     return Message(subject=subject, text="\n".join(lines) + "\n", incident=data)
@@ -86,16 +88,19 @@ def plan(db: Session, incident: Incident, channels: Iterable[Channel], now: date
 class Notifier:
     """Sends planned deliveries on worker threads of ``app``; ``wait_idle`` lets a caller (a test) wait.
 
-    ``on_result(channel, result)`` hears "error" for each failed attempt, then "sent" or "failed" once.
+    ``on_result(channel, result)`` hears "error" for each failed attempt, then "sent" or "failed" once;
+    ``ack_link(db, incident, channel)`` makes each message's acknowledgement link (none by default).
     """
 
     def __init__(self, app: Flask, channels: Iterable[Channel], backoff: Backoff, *,
-                 link: Callable[[int], str] = lambda incident_id: "", workers: int = 2,
-                 on_result: Callable[[str, str], None] = lambda channel, result: None):
+                 link: Callable[[int], str] = lambda incident_id: "",
+                 ack_link: Callable[[Session, Incident, str], str] = lambda db, incident, channel: "",
+                 workers: int = 2, on_result: Callable[[str, str], None] = lambda channel, result: None):
         self.app = app
         self.channels = {c.name: c for c in channels}
         self.backoff = backoff
         self.link = link
+        self.ack_link = ack_link
         self.on_result = on_result
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notify")
         self._pending: set[Future] = set()
@@ -149,7 +154,10 @@ class Notifier:
                 _record(db, incident, "delivery_failed", delivery.last_error, {"delivery": delivery.id, "final": True})
                 self.on_result(delivery.channel, "failed")
                 return
-            message = compose(incident, link=self.link(incident.id))
+            # a link of its own for each message, only while there is something to acknowledge
+            ack = self.ack_link(db, incident, channel.name) if incident.status == "open" else ""
+            db.commit()
+            message = compose(incident, link=self.link(incident.id), ack=ack)
 
             def failed(attempt: int, error: NotifyError) -> None:
                 delivery.attempts, delivery.last_error, delivery.updated_at = attempt, error.detail[:2000], utcnow()
