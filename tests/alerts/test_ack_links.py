@@ -54,6 +54,7 @@ def test_it_acknowledges_once_from_the_link_without_a_login(oncall_app, smtp, ch
     page, pressed = press(phone, mail_link)
     # opening the link (as a mail scanner or a chat preview does) changed nothing
     assert page.status_code == 200 and "Acknowledge incident #1?" in page.get_data(as_text=True)
+    assert 'href="/services"' not in page.get_data(as_text=True)  # no menu of areas the phone cannot open
     assert pressed.status_code == 200 and "Acknowledged" in pressed.get_data(as_text=True)
     status, by, events = incident(oncall_app)
     assert (status, by) == ("acknowledged", "ack link (email)") and ("acknowledged", "ack link (email)") in events
