@@ -17,7 +17,7 @@ from console import auth, store
 from console.errors import BackendError, Conflict, UsageProblem
 from console.rules import RuleInvalid, manage, target, versions
 from console.rules.apply import ApplyFailed
-from console.rules.backtest import MAX_POINTS, backtest, chart_columns
+from console.rules.backtest import MAX_BACKTEST_POINTS, backtest, chart_columns
 from console.rules.model import Rule
 from console.rules.promtool import ERROR, Problem
 from console.web.pages import current_role_allows, wants_partial
@@ -263,7 +263,7 @@ def run_backtest():
     end = time.time()
     try:
         # the evaluation interval, unless the range would need more points than Prometheus answers
-        step = max(target().interval(), math.ceil(span / (MAX_POINTS - 1)))
+        step = max(target().interval(), math.ceil(span / (MAX_BACKTEST_POINTS - 1)))
         result = backtest(rule, target().prometheus, start=end - span, end=end, step=step)
     except BackendError as e:
         return render_template("rules/_backtest.html", result=None, problems=[], banner=str(e))
