@@ -26,6 +26,8 @@ class Checkpoints:
         self.path = Path(directory) / FILE_NAME
         self._lock = threading.Lock()
         self._offsets: dict[FileIdentity, tuple[int, str]] = {}
+        # files the tailer is done with, and the offset each was read to: dropped once acknowledged that far
+        self._retiring: dict[FileIdentity, int] = {}
 
     def load(self) -> dict[FileIdentity, int]:
         """Read the saved offsets (none if the file does not exist yet) and return them."""
@@ -46,13 +48,32 @@ class Checkpoints:
             return self._offsets.get(identity, (0, ""))[0]
 
     def advance(self, ends: dict[FileIdentity, tuple[int, str]]) -> None:
-        """Move offsets forward to ``ends`` (never back) and save atomically."""
+        """Move offsets forward to ``ends`` (never back), drop the retired files now acknowledged, save atomically."""
         with self._lock:
             for identity, (end, path) in ends.items():
                 if end > self._offsets.get(identity, (0, ""))[0]:
                     self._offsets[identity] = (end, path)
-            data = {str(k): {"offset": v[0], "path": v[1]} for k, v in sorted(self._offsets.items(), key=lambda kv: str(kv[0]))}
-            _write_atomically(self.path, json.dumps(data, indent=1) + "\n")
+            self._prune()
+            self._save()
+
+    def retire(self, identity: FileIdentity, end: int) -> None:
+        """``identity``'s file left the globs after being read to ``end``: forget it once acknowledged that far,
+        so the checkpoints do not grow with every rotation. (Read again later, its lines keep their ``_id``s.)"""
+        with self._lock:
+            self._retiring[identity] = end
+            if self._prune():
+                self._save()
+
+    def _prune(self) -> bool:
+        done = [i for i, end in self._retiring.items() if self._offsets.get(i, (0, ""))[0] >= end]
+        for identity in done:
+            self._offsets.pop(identity, None)
+            del self._retiring[identity]
+        return bool(done)
+
+    def _save(self) -> None:
+        data = {str(k): {"offset": v[0], "path": v[1]} for k, v in sorted(self._offsets.items(), key=lambda kv: str(kv[0]))}
+        _write_atomically(self.path, json.dumps(data, indent=1) + "\n")
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -106,6 +106,8 @@ class Shipper:
         limit = self.config.max_in_flight_bytes
         while not self._stop.is_set():
             tailer.scan()
+            for identity, end in tailer.take_closed():
+                self.checkpoints.retire(identity, end)
             self._update_bytes_behind(tailer)
             with self._cond:
                 room = limit - self._in_flight - batch.bytes

@@ -75,6 +75,9 @@ class Tailer:
         self._files: dict[FileIdentity, _Open] = {}
         # While we hold a descriptor its inode cannot be reused, so (dev, ino) names one open file.
         self._by_inode: dict[tuple[int, int], FileIdentity] = {}
+        # files done with and the offset read to, until ``take_closed`` hands them on
+        self._closed: list[tuple[FileIdentity, int]] = []
+        self._scanned = False
 
     def scan(self, now: float | None = None) -> None:
         """Notice truncations, open files newly matching the globs, close files gone and read to the end."""
@@ -95,7 +98,19 @@ class Tailer:
             elif f.idle_since is None:
                 f.idle_since = now
             elif now - f.idle_since >= self.close_after:
+                # done with for good (a truncated file is not: a copy of it may carry its identity on)
+                self._closed.append((identity, f.position))
                 self._forget(identity)
+        if not self._scanned:
+            # a saved file not under the globs at the first scan has gone (deleted, or rotated out of them)
+            self._scanned = True
+            self._closed += self._saved.items()
+            self._saved.clear()
+
+    def take_closed(self) -> list[tuple[FileIdentity, int]]:
+        """The files done with since the last call, each with the offset it was read to."""
+        closed, self._closed = self._closed, []
+        return closed
 
     def _discover(self, path: str) -> list[tuple[int, FileIdentity, str]]:
         try:

@@ -31,3 +31,14 @@ def test_it_leaves_no_temp_file_behind(tmp_path):
     for end in range(1, 5):
         checkpoints.advance({A: (end, "a")})
     assert [p.name for p in tmp_path.iterdir()] == ["checkpoints.json"]
+
+
+def test_it_drops_a_retired_file_once_acknowledged_to_its_end(tmp_path):
+    checkpoints = Checkpoints(tmp_path)
+    checkpoints.advance({A: (40, "a.log.1"), B: (7, "b.log")})
+    checkpoints.retire(A, 100)  # read to 100, acknowledged to 40: kept
+    assert Checkpoints(tmp_path).load() == {A: 40, B: 7}
+    checkpoints.advance({A: (100, "a.log.1")})
+    assert Checkpoints(tmp_path).load() == {B: 7}
+    checkpoints.retire(B, 7)  # already acknowledged that far: dropped at once
+    assert Checkpoints(tmp_path).load() == {}

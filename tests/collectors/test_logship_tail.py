@@ -254,3 +254,25 @@ def test_it_follows_a_copy_even_when_the_truncate_lands_in_the_middle_of_a_scan(
         f.write(b"new file line\n")
     assert read_all(tailer) == [("a.log", 0, b"new file line")]
     tailer.close()
+
+
+def test_it_hands_on_the_files_it_is_done_with(tmp_path):
+    log, gone = tmp_path / "a.log", tmp_path / "gone.log"
+    log.write_bytes(b"one\n")
+    gone.write_bytes(b"old\n")
+    fd = os.open(gone, os.O_RDONLY)
+    gone_identity = identify(fd)
+    os.close(fd)
+    gone.unlink()
+    tailer = Tailer([str(tmp_path / "*.log")], {gone_identity: 4}, close_after=5)
+    read_all(tailer)
+    # a saved file not there at the first scan is done with
+    assert tailer.take_closed() == [(gone_identity, 4)] and tailer.take_closed() == []
+    identity = tailer.files()[0][0]
+    log.rename(tmp_path / "a.log.1")
+    tailer.scan(now=100)
+    tailer.scan(now=104)
+    assert tailer.take_closed() == []
+    tailer.scan(now=105)
+    assert tailer.take_closed() == [(identity, 4)] and tailer.files() == []
+    tailer.close()
