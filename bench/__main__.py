@@ -9,7 +9,8 @@ import runpy
 import sys
 import time
 
-SCRIPTS = ("bench.telemetry_overhead", "bench.logship_throughput", "bench.demo_time", "bench.dashboard", "bench.scaling")
+SCRIPTS = ("bench.telemetry_overhead", "bench.logship_throughput", "bench.demo_time", "bench.dashboard", "bench.scaling",
+           "bench.rule_backtest")
 
 
 def main(names: list[str]) -> int:
