@@ -37,6 +37,8 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_HOST": "", "SMTP_PORT": 25, "SMTP_FROM": "", "SMTP_TO": "", "SMTP_STARTTLS": False,
     "SMTP_USER": "", "SMTP_PASSWORD": "", "CHAT_WEBHOOK_URL": "", "NOTIFY_WEBHOOK_URL": "", "NOTIFY_WEBHOOK_SECRET": "",
     "NOTIFY_ATTEMPTS": 3, "NOTIFY_BACKOFF": 1.0, "NOTIFY_TIMEOUT": 10.0,
+    # each notification carries a chart of the alert's expression, failing traces and top errors
+    "NOTIFY_EVIDENCE": True,
     # where people reach this console, for links in notifications; empty: no links
     "PUBLIC_URL": "",
     # how long the ack link in a notification works (seconds); each works once
@@ -52,7 +54,7 @@ ENV_KEYS = {f"OPSCONSOLE_{key}": key for key in (*URL_KEYS, "SECRET_KEY", "BACKE
                                                   "SMTP_USER", "SMTP_PASSWORD", "CHAT_WEBHOOK_URL",
                                                   "NOTIFY_WEBHOOK_URL", "NOTIFY_WEBHOOK_SECRET",
                                                   "NOTIFY_ATTEMPTS", "NOTIFY_BACKOFF", "NOTIFY_TIMEOUT",
-                                                  "PUBLIC_URL", "ACK_LINK_TTL")}
+                                                  "PUBLIC_URL", "ACK_LINK_TTL", "NOTIFY_EVIDENCE")}
 
 
 def stack_settings(ports: Ports) -> dict[str, Any]:

@@ -13,7 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from console.alerts import ack, notify
+from console.alerts.evidence import Evidence, gather_evidence
 from console.alerts.receive import Outcome, PayloadInvalid, Webhook, parse, upsert
+from console.backends import get_backend
 from console.errors import ConfigError
 from console.store import utcnow
 from console.telemetry import record_notification
@@ -28,7 +30,8 @@ def init_app(app: Flask) -> None:
     """Build the app's notifier from ``SMTP_*``, ``CHAT_WEBHOOK_URL`` and ``NOTIFY_*``; a bad setting fails here.
 
     With ``PUBLIC_URL`` set, each notification links to the incident and carries an ack link valid for
-    ``ACK_LINK_TTL`` seconds.
+    ``ACK_LINK_TTL`` seconds; unless ``NOTIFY_EVIDENCE`` is off, it carries the evidence too (chart, failing
+    traces, top errors).
     """
     public = str(app.config.get("PUBLIC_URL") or "").rstrip("/")
     signer = ack.Signer(app.config["SECRET_KEY"], _seconds(app.config.get("ACK_LINK_TTL", 4 * 3600)))
@@ -37,10 +40,18 @@ def init_app(app: Flask) -> None:
     def ack_link(db: Session, incident, channel: str) -> str:
         return f"{public}/ack/{ack.issue(db, signer, incident.id, channel=channel, now=utcnow())}"
 
+    def evidence(incident) -> Evidence:
+        return gather_evidence(incident, prometheus=get_backend("prometheus"), jaeger=get_backend("jaeger"),
+                               logs=get_backend("elasticsearch"), now=utcnow(),
+                               timeout=float(app.config["BACKEND_TIMEOUT"]))
+
+    enrich = str(app.config.get("NOTIFY_EVIDENCE", True)).lower() not in ("0", "false", "no", "off")
     app.extensions[EXTENSION] = (threading.Lock(), notify.Notifier(
         app, notify.channels(app.config), notify.backoff(app.config),
         link=(lambda incident_id: f"{public}/incidents/{incident_id}") if public else lambda _id: "",
         ack_link=ack_link if public else lambda db, incident, channel: "",
+        evidence=evidence if enrich else lambda incident: None,
+        trace_link=(lambda trace_id: f"{public}/traces/{trace_id}") if public else lambda _id: "",
         on_result=lambda channel, result: record_notification(app, channel, result)))
     # what a previous process planned but did not send goes out now: a restart loses no notification
     notifier(app).resume()

@@ -40,6 +40,9 @@ class EmailChannel:
         mail["From"] = self.sender
         mail["To"] = ", ".join(self.recipients)
         mail.set_content(message.text)
+        for attachment in message.attachments:
+            maintype, subtype = attachment.content_type.split("/", 1)
+            mail.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename)
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
                 if self.starttls:

@@ -19,26 +19,38 @@ from flask import Flask
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from console.alerts.evidence import Evidence
 from console.alerts.models import Delivery, Incident, IncidentEvent
 from console.alerts.notify.retry import Backoff, send_with_retry
 from console.errors import NotifyError
 from console.store import new_session, utcnow
 
-__all__ = ["Channel", "Message", "Notifier", "compose", "plan"]
+__all__ = ["Attachment", "Channel", "Message", "Notifier", "compose", "plan"]
 
 log = logging.getLogger(__name__)
 ACTOR = "notifier"
 # a delivery "sending" for longer than this was left by a process that died: it may be taken again
 STALE = timedelta(minutes=10)
+CHART_FILE = "alert-chart.png"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent along where the channel can (email): the chart of the alert's expression."""
+
+    filename: str
+    content_type: str
+    data: bytes = field(repr=False)
 
 
 @dataclass(frozen=True)
 class Message:
-    """What a channel sends: a subject line, a plain-text body, and the incident as data for machines."""
+    """What a channel sends: a subject line, a plain-text body, the incident as data for machines, attachments."""
 
     subject: str
     text: str
     incident: dict = field(default_factory=dict)
+    attachments: tuple[Attachment, ...] = ()
 
 
 class Channel(Protocol):
@@ -52,7 +64,8 @@ class Channel(Protocol):
     def send(self, message: Message) -> None: ...
 
 
-def compose(incident: Incident, *, link: str = "", ack: str = "") -> Message:
+def compose(incident: Incident, *, link: str = "", ack: str = "", evidence: Evidence | None = None,
+            trace_link: Callable[[str], str] = lambda trace_id: "") -> Message:
     """The message about ``incident`` as it stands: status, summary, each alert, and a link when known."""
     firing = [a for a in incident.alerts if a.status == "firing"]
     state = "RESOLVED" if not firing else f"FIRING:{len(firing)}"
@@ -63,15 +76,41 @@ def compose(incident: Incident, *, link: str = "", ack: str = "") -> Message:
         name = alert.labels.get("alertname", alert.fingerprint)
         detail = alert.annotations.get("description") or alert.annotations.get("summary", "")
         lines.append(f"- {alert.status} {name} since {alert.starts_at:%Y-%m-%d %H:%M:%S} UTC: {detail}".rstrip(": "))
+    attachments: tuple[Attachment, ...] = ()
+    if evidence is not None:
+        lines += _evidence_lines(evidence, trace_link)
+        if evidence.chart_png:
+            attachments = (Attachment(CHART_FILE, "image/png", evidence.chart_png),)
     if link:
         lines.append(f"Incident: {link}")
+        lines.append(f"Silence: {link}#silence-form")
     if ack:
         lines.append(f"Acknowledge (once, no login needed): {ack}")
     data = {"id": incident.id, "status": incident.status, "severity": incident.severity, "service": incident.service,
             "summary": incident.summary, "link": link or None, "ack_link": ack or None,
             "alerts": [{"fingerprint": a.fingerprint, "status": a.status, "labels": a.labels,
                         "annotations": a.annotations, "starts_at": a.starts_at.isoformat()} for a in incident.alerts]}
-    return Message(subject=subject, text="\n".join(lines) + "\n", incident=data)
+    if evidence is not None:
+        data["evidence"] = {"failing_traces": [t.trace_id for t in evidence.failing],
+                            "top_errors": [{"message": e.message, "count": e.count} for e in evidence.errors],
+                            "missing": evidence.missing}
+    return Message(subject=subject, text="\n".join(lines) + "\n", incident=data, attachments=attachments)
+
+
+def _evidence_lines(evidence: Evidence, trace_link: Callable[[str], str]) -> list[str]:
+    lines = []
+    if evidence.chart_png:
+        lines.append(f"Chart of {evidence.expression} over the last hour: attached ({CHART_FILE})")
+    if evidence.failing:
+        lines.append("Failing traces:")
+        lines += [f"- {t.operation} ({t.duration_ms:.0f} ms) {trace_link(t.trace_id) or t.trace_id}"
+                  for t in evidence.failing]
+    if evidence.errors:
+        lines.append("Top errors:")
+        lines += [f"- {e.count} x {e.message}" for e in evidence.errors]
+    if evidence.missing:
+        lines.append("Not found: " + "; ".join(evidence.missing))
+    return lines
 
 
 def plan(db: Session, incident: Incident, channels: Iterable[Channel], now: datetime) -> list[Delivery]:
@@ -89,18 +128,23 @@ class Notifier:
     """Sends planned deliveries on worker threads of ``app``; ``wait_idle`` lets a caller (a test) wait.
 
     ``on_result(channel, result)`` hears "error" for each failed attempt, then "sent" or "failed" once;
-    ``ack_link(db, incident, channel)`` makes each message's acknowledgement link (none by default).
+    ``ack_link(db, incident, channel)`` makes each message's acknowledgement link and ``evidence(incident)``
+    fetches what it shows (neither by default).
     """
 
     def __init__(self, app: Flask, channels: Iterable[Channel], backoff: Backoff, *,
                  link: Callable[[int], str] = lambda incident_id: "",
                  ack_link: Callable[[Session, Incident, str], str] = lambda db, incident, channel: "",
+                 evidence: Callable[[Incident], Evidence | None] = lambda incident: None,
+                 trace_link: Callable[[str], str] = lambda trace_id: "",
                  workers: int = 2, on_result: Callable[[str, str], None] = lambda channel, result: None):
         self.app = app
         self.channels = {c.name: c for c in channels}
         self.backoff = backoff
         self.link = link
         self.ack_link = ack_link
+        self.evidence = evidence
+        self.trace_link = trace_link
         self.on_result = on_result
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notify")
         self._pending: set[Future] = set()
@@ -157,7 +201,8 @@ class Notifier:
             # a link of its own for each message, only while there is something to acknowledge
             ack = self.ack_link(db, incident, channel.name) if incident.status == "open" else ""
             db.commit()
-            message = compose(incident, link=self.link(incident.id), ack=ack)
+            message = compose(incident, link=self.link(incident.id), ack=ack, evidence=self.evidence(incident),
+                              trace_link=self.trace_link)
 
             def failed(attempt: int, error: NotifyError) -> None:
                 delivery.attempts, delivery.last_error, delivery.updated_at = attempt, error.detail[:2000], utcnow()
