@@ -43,6 +43,9 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_URL": "",
     # how long the ack link in a notification works (seconds); each works once
     "ACK_LINK_TTL": 4 * 3600,
+    # escalation policies (a YAML file; none when empty), and how often due steps are sent where ESCALATION_LOOP
+    # is set (opsconsole serve sets it)
+    "ONCALL_POLICIES": "", "ESCALATION_TICK": 5.0,
 }
 
 # environment variable -> key; each is read as a string and validated like any other layer
@@ -54,7 +57,8 @@ ENV_KEYS = {f"OPSCONSOLE_{key}": key for key in (*URL_KEYS, "SECRET_KEY", "BACKE
                                                   "SMTP_USER", "SMTP_PASSWORD", "CHAT_WEBHOOK_URL",
                                                   "NOTIFY_WEBHOOK_URL", "NOTIFY_WEBHOOK_SECRET",
                                                   "NOTIFY_ATTEMPTS", "NOTIFY_BACKOFF", "NOTIFY_TIMEOUT",
-                                                  "PUBLIC_URL", "ACK_LINK_TTL", "NOTIFY_EVIDENCE")}
+                                                  "PUBLIC_URL", "ACK_LINK_TTL", "NOTIFY_EVIDENCE",
+                                                  "ONCALL_POLICIES", "ESCALATION_TICK")}
 
 
 def stack_settings(ports: Ports) -> dict[str, Any]:

@@ -66,9 +66,9 @@ def serve(host: str, port: int | None, workers: int, threads: int) -> None:
     ensure_port_free(host, port)
     # before the workers fork: migrates once and shows a generated admin password once
     # (the master's app must not run the scaling loop: each worker runs its own, the lease picks one)
-    first_admin({**settings, "SCALING_LOOP": False})
+    first_admin({**settings, "SCALING_LOOP": False, "ESCALATION_LOOP": False})
     click.echo(f"opsconsole: serving on http://{host}:{port}", err=True)
-    ConsoleServer({"SCALING_LOOP": True, **settings}, {
+    ConsoleServer({"SCALING_LOOP": True, "ESCALATION_LOOP": True, **settings}, {
         "bind": f"{host}:{port}",
         "workers": workers,
         "worker_class": "gthread",

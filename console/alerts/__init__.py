@@ -6,13 +6,17 @@ together (so no notification is lost nor doubled), then hand the deliveries to t
 """
 from __future__ import annotations
 
+import atexit
 import threading
+from pathlib import Path
 
 from flask import Flask, current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from console.alerts import ack, notify
+from console.alerts.escalate import Escalator, schedule
+from console.alerts.escalation import load_policies
 from console.alerts.evidence import Evidence, gather_evidence
 from console.alerts.receive import Outcome, PayloadInvalid, Webhook, parse, upsert
 from console.backends import get_backend
@@ -20,10 +24,11 @@ from console.errors import ConfigError
 from console.store import utcnow
 from console.telemetry import record_notification
 
-__all__ = ["Outcome", "PayloadInvalid", "Webhook", "ack_signer", "ingest", "init_app", "notifier", "parse"]
+__all__ = ["Outcome", "PayloadInvalid", "Webhook", "ack_signer", "escalator", "ingest", "init_app", "notifier", "parse"]
 
 EXTENSION = "opsconsole.alerts"
 ACK_EXTENSION = "opsconsole.alerts.ack"
+ESCALATION_EXTENSION = "opsconsole.alerts.escalation"
 
 
 def init_app(app: Flask) -> None:
@@ -55,6 +60,20 @@ def init_app(app: Flask) -> None:
         on_result=lambda channel, result: record_notification(app, channel, result)))
     # what a previous process planned but did not send goes out now: a restart loses no notification
     notifier(app).resume()
+    policies_file = str(app.config.get("ONCALL_POLICIES") or "")
+    app.extensions[ESCALATION_EXTENSION] = (
+        load_policies(Path(policies_file)) if policies_file else [],
+        Escalator(app, notifier(app), notify.backoff(app.config), tick_s=_seconds(
+            app.config.get("ESCALATION_TICK", 5.0), key="ESCALATION_TICK"),
+            on_result=lambda channel, result: record_notification(app, channel, result)))
+    if str(app.config.get("ESCALATION_LOOP", "")).lower() in ("1", "true", "yes", "on"):
+        escalator(app).start()
+        atexit.register(escalator(app).stop)
+
+
+def escalator(app: Flask | None = None) -> Escalator:
+    """The escalation timer of ``app`` (default: the current app)."""
+    return (app or current_app).extensions[ESCALATION_EXTENSION][1]
 
 
 def ack_signer(app: Flask | None = None) -> ack.Signer:
@@ -62,13 +81,13 @@ def ack_signer(app: Flask | None = None) -> ack.Signer:
     return (app or current_app).extensions[ACK_EXTENSION]
 
 
-def _seconds(value) -> float:
+def _seconds(value, *, key: str = "ACK_LINK_TTL") -> float:
     try:
         seconds = float(value)
     except (TypeError, ValueError) as e:
-        raise ConfigError("ACK_LINK_TTL", f"not a number of seconds: {value!r}") from e
+        raise ConfigError(key, f"not a number of seconds: {value!r}") from e
     if seconds <= 0:
-        raise ConfigError("ACK_LINK_TTL", "must be positive")
+        raise ConfigError(key, "must be positive")
     return seconds
 
 
@@ -98,6 +117,7 @@ def _fold(db: Session, hook: Webhook) -> tuple[Outcome, list]:
     if outcome.changed:
         db.flush()
         deliveries = notify.plan(db, outcome.incident, sender_channels(), now)
+        schedule(db, outcome.incident, current_app.extensions[ESCALATION_EXTENSION][0], now)
     db.commit()
     return outcome, deliveries
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.store.models import Base, UTCDateTime, utcnow
 
-__all__ = ["AckLink", "Delivery", "Incident", "IncidentAlert", "IncidentEvent"]
+__all__ = ["AckLink", "Delivery", "EscalationStep", "Incident", "IncidentAlert", "IncidentEvent"]
 
 
 class Incident(Base):
@@ -112,3 +112,23 @@ class AckLink(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     used_from: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class EscalationStep(Base):
+    """One planned step of an incident's escalation: due at ``due_at``; pending, sending, sent, failed or cancelled.
+
+    Kept in the database, so a console that restarts (or another one sharing the database) takes the timers up."""
+
+    __tablename__ = "escalation_steps"
+    __table_args__ = (Index("ix_escalation_steps_state_due_at", "state", "due_at"),
+                      UniqueConstraint("incident_id", "round", "step", name="uq_escalation_steps_step"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    policy: Mapped[str] = mapped_column(String(100))
+    round: Mapped[int] = mapped_column(Integer)
+    step: Mapped[int] = mapped_column(Integer)
+    target: Mapped[dict[str, Any]] = mapped_column(JSON)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -10,7 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from console import auth, create_app, store
-from console.alerts import notifier
+from console.alerts import escalator, notifier
 from console.backends import close_backends
 
 from kit import own_alertmanager
@@ -99,6 +99,7 @@ def make_console(tmp_path):
 
     yield make
     for app in apps:
+        escalator(app).stop()
         notifier(app).shutdown()
         close_backends(app)
         store.get_engine(app).dispose()

@@ -175,6 +175,13 @@ class Notifier:
         """Finish what was submitted and stop the workers."""
         self._pool.shutdown(wait=True)
 
+    def message_for(self, db: Session, incident: Incident, channel: str) -> Message:
+        """The message about ``incident`` for ``channel``: its links, evidence and (while open) an ack link of its own."""
+        ack = self.ack_link(db, incident, channel) if incident.status == "open" else ""
+        db.commit()
+        return compose(incident, link=self.link(incident.id), ack=ack, evidence=self.evidence(incident),
+                       trace_link=self.trace_link)
+
     def _forget(self, future: Future) -> None:
         with self._lock:
             self._pending.discard(future)
@@ -198,11 +205,7 @@ class Notifier:
                 _record(db, incident, "delivery_failed", delivery.last_error, {"delivery": delivery.id, "final": True})
                 self.on_result(delivery.channel, "failed")
                 return
-            # a link of its own for each message, only while there is something to acknowledge
-            ack = self.ack_link(db, incident, channel.name) if incident.status == "open" else ""
-            db.commit()
-            message = compose(incident, link=self.link(incident.id), ack=ack, evidence=self.evidence(incident),
-                              trace_link=self.trace_link)
+            message = self.message_for(db, incident, channel.name)
 
             def failed(attempt: int, error: NotifyError) -> None:
                 delivery.attempts, delivery.last_error, delivery.updated_at = attempt, error.detail[:2000], utcnow()

@@ -1,0 +1,134 @@
+"""Escalation policies: who else hears of an incident nobody acknowledges, and when.
+
+A policy matches alert labels (``severity``, ``service``, ``team``, ...; the first policy whose
+labels all match wins) and lists steps, each ``after`` a delay from the incident's opening:
+notify the configured channels again, or email named people (the secondary, the team lead),
+and ``repeat`` the whole ladder a number of times, every ``repeat_after``. The first page is
+the notification every change sends; the steps come on top, until someone acknowledges.
+
+Read from YAML (``rules/oncall/escalation.yml``), validated with errors that name the field.
+Planning is pure: ``plan(policy, opened_at)`` lists every step's due time.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from console.errors import ConfigError
+from console.rules.duration import parse_duration
+
+__all__ = ["EscalationPolicy", "Step", "Target", "load_policies", "plan", "route"]
+
+MAX_REPEAT = 10
+ADDRESS = re.compile(r"[^@\s<>,]+@[^@\s<>,]+\.[^@\s<>,]+")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Target(_Strict):
+    """Whom a step notifies: one configured channel again (``email``, ``chat``, ``webhook``), or named people."""
+
+    channel: str | None = None
+    email: list[str] | None = Field(default=None, min_length=1)
+
+    @field_validator("email")
+    @classmethod
+    def _addresses(cls, value: list[str] | None) -> list[str] | None:
+        bad = [a for a in value or [] if not ADDRESS.fullmatch(a)]
+        if bad:
+            raise ValueError(f"not an email address: {', '.join(bad)}")
+        return value
+
+    @model_validator(mode="after")
+    def _one(self) -> Target:
+        if (self.channel is None) == (self.email is None):
+            raise ValueError("give exactly one of channel or email")
+        return self
+
+    def describe(self) -> str:
+        """The target as the timeline says it."""
+        return f"{self.channel} channel" if self.channel else "email to " + ", ".join(self.email or [])
+
+
+class Step(_Strict):
+    """Notify ``notify`` when the incident is still unacknowledged ``after`` its opening."""
+
+    after: str
+    notify: Target
+
+    @field_validator("after")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        if parse_duration(value) <= 0:
+            raise ValueError("must be longer than 0s: the first page is the notification itself")
+        return value
+
+    @property
+    def after_seconds(self) -> float:
+        """``after`` in seconds."""
+        return parse_duration(self.after)
+
+
+class EscalationPolicy(_Strict):
+    """The steps for the incidents whose labels match ``match``; the ladder runs ``repeat`` more times."""
+
+    name: str = Field(min_length=1, max_length=100)
+    match: dict[str, str] = Field(default_factory=dict)
+    steps: list[Step] = Field(min_length=1)
+    repeat: int = Field(default=0, ge=0, le=MAX_REPEAT)
+    repeat_after: str | None = None
+
+    @field_validator("repeat_after")
+    @classmethod
+    def _duration(cls, value: str | None) -> str | None:
+        if value is not None and parse_duration(value) <= 0:
+            raise ValueError("must be longer than 0s")
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> EscalationPolicy:
+        delays = [s.after_seconds for s in self.steps]
+        if delays != sorted(delays):
+            raise ValueError("steps must come in the order of their delays")
+        return self
+
+    def period(self) -> float:
+        """Seconds between two runs of the ladder: ``repeat_after``, or the last step's delay (at least a minute)."""
+        return parse_duration(self.repeat_after) if self.repeat_after else max(60.0, self.steps[-1].after_seconds)
+
+
+class _File(_Strict):
+    policies: list[EscalationPolicy] = Field(default_factory=list)
+
+
+def load_policies(path: Path) -> list[EscalationPolicy]:
+    """The policies of a YAML file; none when it does not exist; ``ConfigError`` naming the bad field."""
+    if not path.exists():
+        return []
+    try:
+        data: Any = yaml.safe_load(path.read_text()) or {}
+        return _File.model_validate(data).policies
+    except yaml.YAMLError as e:
+        raise ConfigError("ONCALL_POLICIES", f"{path} is not valid YAML") from e
+    except ValidationError as e:
+        first = e.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError("ONCALL_POLICIES", f"{path}: {where}: {first['msg']}") from e
+
+
+def route(policies: list[EscalationPolicy], labels: dict[str, str]) -> EscalationPolicy | None:
+    """The first policy whose ``match`` labels all equal the incident's (an empty ``match`` takes any)."""
+    return next((p for p in policies if all(labels.get(k) == v for k, v in p.match.items())), None)
+
+
+def plan(policy: EscalationPolicy, opened_at: datetime) -> list[tuple[int, int, datetime]]:
+    """``(round, step index, due time)`` of every step of ``policy`` for an incident opened at ``opened_at``."""
+    return [(rnd, index, opened_at + timedelta(seconds=rnd * policy.period() + step.after_seconds))
+            for rnd in range(policy.repeat + 1) for index, step in enumerate(policy.steps)]
