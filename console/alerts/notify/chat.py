@@ -5,8 +5,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from console.alerts.notify.pipeline import Message
-from console.errors import BackendError, BackendUnavailable, NotifyError
-from console.http import Client
+from console.alerts.notify.posting import post
 
 __all__ = ["ChatChannel"]
 
@@ -31,16 +30,8 @@ class ChatChannel:
         """Post the message; 5xx, 429 and unreachable are transient, other refusals permanent."""
         parts = urlsplit(self.url)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
-        client = Client(NAME, self.url[: len(self.url) - len(path)] if path else self.url, timeout=self.timeout)
-        try:
-            client.request("POST", path or "/", json={"text": f"*{message.subject}*\n{message.text}"})
-        except BackendUnavailable as e:
-            raise NotifyError(NAME, self._redacted(e.detail)) from e
-        except BackendError as e:
-            transient = e.status is None or e.status >= 500 or e.status == 429
-            raise NotifyError(NAME, self._redacted(e.detail), permanent=not transient) from e
-        finally:
-            client.close()
+        post(NAME, self.url[: len(self.url) - len(path)] if path else self.url, path or "/", timeout=self.timeout,
+             redact=self._redacted, json={"text": f"*{message.subject}*\n{message.text}"})
 
     def _redacted(self, detail: str) -> str:
         return detail.replace(self.url, self.target).replace(urlsplit(self.url).path, "/***")

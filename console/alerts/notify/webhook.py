@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from console.alerts.notify.pipeline import Message
-from console.errors import BackendError, BackendUnavailable, NotifyError
-from console.http import Client
+from console.alerts.notify.posting import post
 
 __all__ = ["SIGNATURE_HEADER", "TIMESTAMP_HEADER", "WebhookChannel", "sign", "verify"]
 
@@ -67,19 +66,10 @@ class WebhookChannel:
                           separators=(",", ":"), sort_keys=True).encode()
         stamp = int(time.time())
         parts = urlsplit(self.url)
-        base = f"{parts.scheme}://{parts.netloc}"
-        client = Client(NAME, base, timeout=self.timeout, headers={
-            "Content-Type": "application/json", TIMESTAMP_HEADER: str(stamp),
-            SIGNATURE_HEADER: sign(self.secret, stamp, body)})
-        try:
-            client.request("POST", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""), content=body)
-        except BackendUnavailable as e:
-            raise NotifyError(NAME, self._redacted(e.detail)) from e
-        except BackendError as e:
-            transient = e.status is None or e.status >= 500 or e.status == 429
-            raise NotifyError(NAME, self._redacted(e.detail), permanent=not transient) from e
-        finally:
-            client.close()
+        post(NAME, f"{parts.scheme}://{parts.netloc}", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
+             timeout=self.timeout, redact=self._redacted, content=body, headers={
+                 "Content-Type": "application/json", TIMESTAMP_HEADER: str(stamp),
+                 SIGNATURE_HEADER: sign(self.secret, stamp, body)})
 
     def _redacted(self, detail: str) -> str:
         query = urlsplit(self.url).query
