@@ -9,10 +9,13 @@ from __future__ import annotations
 import datetime
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from sqlalchemy import select
 
 from console import auth, store
 from console.alerts import ack as ack_links
 from console.alerts import ack_signer, incidents
+from console.alerts.escalation import Target
+from console.alerts.models import EscalationStep
 from console.backends import get_backend
 from console.backends.alertmanager import Matcher
 from console.correlate.window import iso
@@ -176,9 +179,12 @@ def _page(incident, *, banner: str = "", silence_error: str = "", status: int = 
         held, am_error = _held(incident), ""
     except BackendError as e:
         held, am_error = {}, f"Alertmanager cannot be reached, its view of these alerts is missing: {e}"
+    steps = store.session().scalars(select(EscalationStep).where(EscalationStep.incident_id == incident.id)
+                                    .order_by(EscalationStep.due_at, EscalationStep.step)).all()
     return render_template("incidents/incident.html", incident=incident, may_act=may_act, banner=banner,
                            am_error=am_error, silence_error=silence_error, held=held, labels=incident_labels(incident),
-                           durations=DURATIONS, service_url=service_link(incident)), status
+                           durations=DURATIONS, service_url=service_link(incident), steps=steps,
+                           describe=lambda target: Target.model_validate(target).describe()), status
 
 
 def _held(incident) -> dict:

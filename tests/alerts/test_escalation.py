@@ -15,7 +15,7 @@ from console.alerts.models import EscalationStep, Incident
 from console.errors import ConfigError
 from console.store import utcnow
 
-from kit import eventually
+from kit import eventually, log_in
 
 from alertkit import TOKEN, oncall_settings
 from payloads import notification
@@ -112,6 +112,8 @@ def test_it_escalates_past_the_delay_keeps_the_timer_across_a_restart_and_stops_
     paged = page(first)
     assert len(inbox.messages) == 1 and len(chat.posts) == 1  # the first page, to the configured channels
     assert escalator(first).tick(paged + timedelta(seconds=1)) == 0  # not yet due
+    planned = log_in(first).get("/incidents/1").get_data(as_text=True)
+    assert planned.count('data-state="pending"') == 2 and "email to secondary@example.test" in planned
 
     # the console restarts: a new one on the same database takes the timer up
     second = make_console(**settings)
