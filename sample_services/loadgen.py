@@ -63,6 +63,7 @@ class LoadSummary:
     ok: int = 0
     errors: dict[str, int] = field(default_factory=dict)
     skipped: int = 0
+    retried: int = 0  # sent again after the server closed a kept-alive connection without answering
     p50_ms: float = 0.0
     p95_ms: float = 0.0
     p99_ms: float = 0.0
@@ -74,6 +75,8 @@ class LoadSummary:
                f"latency p50 {self.p50_ms:.1f} ms, p95 {self.p95_ms:.1f} ms, p99 {self.p99_ms:.1f} ms"]
         if self.skipped:
             out.append(f"skipped {self.skipped} (all {MAX_WORKERS} workers busy)")
+        if self.retried:
+            out.append(f"retried {self.retried} (the server closed a kept-alive connection before answering)")
         return out
 
 
@@ -93,6 +96,7 @@ class _Tally:
         self.lock = threading.Lock()
         self.latencies: list[float] = []
         self.statuses: Counter[str] = Counter()
+        self.retried = 0
 
     def record(self, outcome: str, seconds: float) -> None:
         with self.lock:
@@ -103,10 +107,21 @@ class _Tally:
 def _send(http: httpx.Client, tally: _Tally, method: str, path: str, body: dict | None) -> None:
     headers = {"Idempotency-Key": uuid.uuid4().hex} if method == "POST" else None
     start = time.perf_counter()
-    try:
-        outcome = str(http.request(method, path, json=body, headers=headers).status_code)
-    except httpx.HTTPError as e:
-        outcome = type(e).__name__
+    for attempt in (1, 2):
+        try:
+            outcome = str(http.request(method, path, json=body, headers=headers).status_code)
+        except (httpx.ReadError, httpx.RemoteProtocolError) as e:
+            # A kept-alive connection the server closed as the request went out (nginx's old workers do on a
+            # reload): browsers send such a request again on a new connection, and every request here may be
+            # sent twice (GETs, and POSTs with an Idempotency-Key). Once, and counted.
+            outcome = type(e).__name__
+            if attempt == 1:
+                with tally.lock:
+                    tally.retried += 1
+                continue
+        except httpx.HTTPError as e:
+            outcome = type(e).__name__
+        break
     tally.record(outcome, time.perf_counter() - start)
 
 
@@ -153,6 +168,7 @@ def run_load(url: str, profile: str, rps: float, duration: float, *, progress: b
     if bar:
         bar.stop()
     latencies = sorted(tally.latencies)
+    summary.retried = tally.retried
     summary.ok = sum(n for status, n in tally.statuses.items() if status.startswith("2"))
     summary.errors = {status: n for status, n in tally.statuses.items() if not status.startswith("2")}
     summary.p50_ms, summary.p95_ms, summary.p99_ms = (percentile(latencies, q) for q in (50, 95, 99))

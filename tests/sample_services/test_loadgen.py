@@ -1,3 +1,6 @@
+import socket
+import threading
+
 import pytest
 
 from console.errors import UsageProblem
@@ -57,3 +60,30 @@ def test_it_sends_what_a_tick_after_the_end_still_owes(closed_url):
     summary = run_load(closed_url, "steady", 1000, 0.01)
     assert summary.sent + summary.skipped == 10
     assert summary.ok == 0 and sum(summary.errors.values()) == summary.sent
+
+
+def test_it_sends_again_once_what_a_closed_keep_alive_connection_dropped():
+    # a server that hangs up on the first request without a word, then answers the next ones
+    hung_up = threading.Event()
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve():
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                if not hung_up.is_set():
+                    hung_up.set()
+                    continue
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        summary = run_load(f"http://127.0.0.1:{listener.getsockname()[1]}", "steady", 1000, 0.001)
+    finally:
+        listener.close()
+    assert (summary.sent, summary.ok, summary.errors, summary.retried) == (1, 1, {}, 1)
+    assert "retried 1" in summary.lines()[-1]
