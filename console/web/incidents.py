@@ -79,8 +79,9 @@ def take_ack_link(token: str):
         return _ack_refused(e)
     except Conflict as e:
         db.rollback()
-        _, incident = ack_links.check(db, ack_signer(), token)
-        return render_template("incidents/ack.html", incident=incident, banner=str(e)), 409
+        # the link may be spent by now (someone took the incident between our check and the ack): read it by id
+        incident_id, _ = ack_signer().loads(token)
+        return render_template("incidents/ack.html", incident=incidents.get(db, incident_id), banner=str(e)), 409
     _audit("incidents.ack", f"incident:{incident.id}", "ok", {"via": "ack link"})
     return render_template("incidents/ack.html", incident=incident, done=True)
 
