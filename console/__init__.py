@@ -13,6 +13,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from console import config as settings
     from console.web import api, audit, dashboard, health, logs, pages, scaling as scaling_pages, services, traces
     from console.web import incidents as incident_pages
+    from console.web import oncall as oncall_page
     from console.web import rules as rule_pages
 
     app = Flask(__name__, static_folder="web/static", template_folder="web/templates")
@@ -35,6 +36,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(audit.bp)
     for area in (dashboard.bp, services.bp, traces.bp, logs.bp, rule_pages.bp, scaling_pages.bp,
-                 incident_pages.bp):
+                 incident_pages.bp, oncall_page.bp):
         app.register_blueprint(area)
     return app

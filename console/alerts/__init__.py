@@ -24,7 +24,8 @@ from console.errors import ConfigError
 from console.store import utcnow
 from console.telemetry import record_notification
 
-__all__ = ["Outcome", "PayloadInvalid", "Webhook", "ack_signer", "escalator", "ingest", "init_app", "notifier", "parse"]
+__all__ = ["Outcome", "PayloadInvalid", "Webhook", "ack_signer", "escalation_policies", "escalator", "ingest",
+           "init_app", "notifier", "parse"]
 
 EXTENSION = "opsconsole.alerts"
 ACK_EXTENSION = "opsconsole.alerts.ack"
@@ -76,6 +77,11 @@ def escalator(app: Flask | None = None) -> Escalator:
     return (app or current_app).extensions[ESCALATION_EXTENSION][1]
 
 
+def escalation_policies(app: Flask | None = None) -> list:
+    """The escalation policies ``app`` routes incidents with (default: the current app)."""
+    return (app or current_app).extensions[ESCALATION_EXTENSION][0]
+
+
 def ack_signer(app: Flask | None = None) -> ack.Signer:
     """The signer of ``app``'s ack links (default: the current app)."""
     return (app or current_app).extensions[ACK_EXTENSION]
@@ -117,7 +123,7 @@ def _fold(db: Session, hook: Webhook) -> tuple[Outcome, list]:
     if outcome.changed:
         db.flush()
         deliveries = notify.plan(db, outcome.incident, sender_channels(), now)
-        schedule(db, outcome.incident, current_app.extensions[ESCALATION_EXTENSION][0], now)
+        schedule(db, outcome.incident, escalation_policies(), now)
     db.commit()
     return outcome, deliveries
 

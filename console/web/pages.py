@@ -20,6 +20,7 @@ NAV = (
     ("traces.index", "Traces"),
     ("rules.index", "Rules"),
     ("incidents.index", "Incidents"),
+    ("oncall.index", "On-call"),
     ("scaling.index", "Scaling"),
     ("audit.index", "Audit"),
 )
