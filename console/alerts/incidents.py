@@ -1,4 +1,4 @@
-"""Incidents as people handle them: list (open first, worst first), read, acknowledge, resolve, annotate."""
+"""Incidents as people handle them: list (open first, worst first), read, acknowledge, reassign, resolve, annotate."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -8,8 +8,10 @@ from sqlalchemy.orm import Session
 
 from console.alerts.models import Incident, IncidentEvent
 from console.errors import Conflict, OpsError
+from console.store.models import User
 
-__all__ = ["SEVERITIES", "STATUSES", "IncidentNotFound", "acknowledge", "add_note", "get", "listing", "record_silence", "record_unsilence", "resolve"]
+__all__ = ["SEVERITIES", "STATUSES", "IncidentNotFound", "UnknownUser", "acknowledge", "add_note", "get", "listing",
+           "reassign", "record_silence", "record_unsilence", "resolve"]
 
 STATUSES = ("open", "acknowledged", "resolved")
 # worst first; a severity we do not know sorts after these
@@ -22,6 +24,14 @@ class IncidentNotFound(OpsError, LookupError):
     def __init__(self, incident_id: int):
         super().__init__(f"no incident {incident_id}")
         self.incident_id = incident_id
+
+
+class UnknownUser(OpsError, LookupError):
+    """No active console user has this name."""
+
+    def __init__(self, name: str):
+        super().__init__(f"no active user named {name}")
+        self.name = name
 
 
 def listing(db: Session, *, status: str | None = None, limit: int = 100) -> list[Incident]:
@@ -60,6 +70,23 @@ def resolve(db: Session, incident_id: int, *, actor: str, now: datetime) -> Inci
         raise Conflict(f"incident {incident_id}", "is already resolved")
     incident.status, incident.resolved_at, incident.resolved_by = "resolved", now, actor
     _event(incident, "resolved", actor, now)
+    db.commit()
+    return incident
+
+
+def reassign(db: Session, incident_id: int, *, to: str, note: str, actor: str, now: datetime) -> Incident:
+    """Hand the incident to the console user ``to``; ``UnknownUser`` if there is no such active user,
+    ``Conflict`` when it is resolved or already theirs."""
+    incident = get(db, incident_id)
+    user = db.scalar(select(User).where(User.name == to))
+    if user is None or user.disabled:
+        raise UnknownUser(to)
+    if incident.is_resolved():
+        raise Conflict(f"incident {incident_id}", "is resolved: nobody needs to take it")
+    if incident.assignee == to:
+        raise Conflict(f"incident {incident_id}", f"is already assigned to {to}")
+    incident.assignee = to
+    _event(incident, "reassigned", actor, now, f"to {to}" + (f": {note}" if note else ""))
     db.commit()
     return incident
 

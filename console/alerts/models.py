@@ -36,6 +36,8 @@ class Incident(Base):
     acknowledged_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     resolved_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # the console user it was handed to (reassign); None until then
+    assignee: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     alerts: Mapped[list[IncidentAlert]] = relationship(order_by="IncidentAlert.id", cascade="all, delete-orphan")
     events: Mapped[list[IncidentEvent]] = relationship(order_by="IncidentEvent.id", cascade="all, delete-orphan")

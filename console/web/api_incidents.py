@@ -76,6 +76,7 @@ class IncidentOut(BaseModel):
     acknowledged_by: str | None
     resolved_at: datetime.datetime | None
     resolved_by: str | None
+    assignee: str | None
 
 
 class IncidentDetail(IncidentOut):
@@ -104,6 +105,16 @@ class NoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"text": "rolled back payments"}]})
 
     text: str = Field(min_length=1, max_length=5000)
+
+
+class ReassignIn(BaseModel):
+    """Whom to hand the incident to (a console user), and why."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"to": "bob", "note": "payments is bob's team, handing over"}]})
+
+    to: str = Field(min_length=1, max_length=64)
+    note: str = Field(default="", max_length=2000)
 
 
 @route(bp, "POST", "/alertmanager/webhook", token="ALERTMANAGER_TOKEN", body=Webhook, response=WebhookAccepted,
@@ -153,6 +164,19 @@ def resolve(incident_id: int):
     _get(incident_id)
     return IncidentDetail.model_validate(incidents.resolve(
         store.session(), incident_id, actor=current_principal().name, now=utcnow()))
+
+
+@route(bp, "POST", "/incidents/<int:incident_id>/reassign", role="operator", body=ReassignIn, response=IncidentDetail,
+       errors=(409, 422), tag="on-call", summary="Hand an incident to another console user")
+def reassign(incident_id: int, body: ReassignIn):
+    """Assign the incident to ``to``; 422 for a user that does not exist, 409 when resolved or already theirs."""
+    audit_target(f"incident:{incident_id}", {"to": body.to})
+    _get(incident_id)
+    try:
+        return IncidentDetail.model_validate(incidents.reassign(
+            store.session(), incident_id, to=body.to, note=body.note, actor=current_principal().name, now=utcnow()))
+    except incidents.UnknownUser as e:
+        raise ApiError(422, "unknown_user", str(e)) from e
 
 
 @route(bp, "POST", "/incidents/<int:incident_id>/notes", role="operator", body=NoteIn, response=EventOut,

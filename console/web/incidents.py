@@ -116,6 +116,18 @@ def note(incident_id: int):
         db, incident_id, text=text, actor=actor, now=now))
 
 
+@bp.post("/incidents/<int:incident_id>/reassign")
+@auth.role_required("operator")
+def reassign(incident_id: int):
+    """Hand the incident to another console user."""
+    to, note = request.form.get("to", "").strip()[:64], request.form.get("note", "").strip()[:2000]
+    try:
+        return _act("incidents.reassign", incident_id, lambda db, actor, now: incidents.reassign(
+            db, incident_id, to=to, note=note, actor=actor, now=now))
+    except incidents.UnknownUser as e:
+        return _page(_get(incident_id), banner=str(e), status=422)
+
+
 @bp.post("/incidents/<int:incident_id>/silence")
 @auth.role_required("operator")
 def silence(incident_id: int):
@@ -185,6 +197,7 @@ def _page(incident, *, banner: str = "", silence_error: str = "", status: int = 
     return render_template("incidents/incident.html", incident=incident, may_act=may_act, banner=banner,
                            am_error=am_error, silence_error=silence_error, held=held, labels=incident_labels(incident),
                            durations=DURATIONS, service_url=service_link(incident), steps=steps,
+                           users=[u for u in auth.list_users(store.session()) if not u.disabled] if may_act else [],
                            describe=lambda target: Target.model_validate(target).describe()), status
 
 

@@ -90,3 +90,18 @@ def test_it_keeps_the_operators_resolve_when_alertmanager_repeats_itself(client,
     open_incident(client, "g1")
     detail = client.get(f"/api/v1/incidents/{incident}", headers=bearer(tokens["viewer"])).json
     assert detail["status"] == "resolved"
+
+
+def test_it_hands_an_incident_to_another_user(client, tokens):
+    incident = open_incident(client, "g-handover")
+    url, operator = f"/api/v1/incidents/{incident}/reassign", bearer(tokens["operator"])
+    handed = client.post(url, json={"to": "charlie", "note": "your service"}, headers=operator)
+    assert handed.status_code == 200 and handed.json["assignee"] == "charlie"
+    last = handed.json["events"][-1]
+    assert (last["kind"], last["actor"], last["text"]) == ("reassigned", "bob", "to charlie: your service")
+    assert client.post(url, json={"to": "charlie"}, headers=operator).status_code == 409  # already theirs
+    unknown = client.post(url, json={"to": "nobody"}, headers=operator)
+    assert (unknown.status_code, unknown.json["error"]) == (422, "unknown_user")
+    assert client.post(url, json={"to": "bob"}, headers=bearer(tokens["viewer"])).status_code == 403
+    assert client.post(f"/api/v1/incidents/{incident}/resolve", headers=operator).status_code == 200
+    assert client.post(url, json={"to": "bob"}, headers=operator).status_code == 409  # resolved: nobody needs it

@@ -96,3 +96,17 @@ def test_it_renders_with_a_banner_when_alertmanager_is_down(make_console, smtp, 
     made = bob.post(f"/incidents/{incident}/silence", data={
         "csrf_token": csrf(page.get_data(as_text=True)), "matcher": ["alertname"], "duration": "1h", "comment": "x"})
     assert made.status_code == 503 and "Alertmanager did not take the silence" in made.get_data(as_text=True)
+
+
+def test_it_lets_an_operator_reassign_to_another_user(oncall_app):
+    incident = open_incident(oncall_app)
+    operator = log_in(oncall_app, "operator", name="olive")
+    log_in(oncall_app, "viewer", name="victor")
+    page = operator.get(f"/incidents/{incident}").get_data(as_text=True)
+    assert "<option>victor</option>" in page
+    handed = operator.post(f"/incidents/{incident}/reassign",
+                           data={"to": "victor", "note": "yours", "csrf_token": csrf(page)}, follow_redirects=True)
+    shown = handed.get_data(as_text=True)
+    assert 'assigned to <strong class="assignee">victor</strong>' in shown and "to victor: yours" in shown
+    unknown = operator.post(f"/incidents/{incident}/reassign", data={"to": "nobody", "csrf_token": csrf(page)})
+    assert unknown.status_code == 422 and "no active user named nobody" in unknown.get_data(as_text=True)
