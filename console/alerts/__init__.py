@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from console.alerts import ack, notify
 from console.alerts.escalate import Escalator, schedule
-from console.alerts.escalation import load_policies
+from console.alerts.escalation import OnCallConfig, load_oncall
 from console.alerts.evidence import Evidence, gather_evidence
 from console.alerts.receive import Outcome, PayloadInvalid, Webhook, parse, upsert
 from console.backends import get_backend
@@ -24,8 +24,8 @@ from console.errors import ConfigError
 from console.store import utcnow
 from console.telemetry import record_notification
 
-__all__ = ["Outcome", "PayloadInvalid", "Webhook", "ack_signer", "escalation_policies", "escalator", "ingest",
-           "init_app", "notifier", "parse"]
+__all__ = ["Outcome", "PayloadInvalid", "Webhook", "ack_signer", "escalator", "ingest",
+           "init_app", "notifier", "oncall_config", "parse"]
 
 EXTENSION = "opsconsole.alerts"
 ACK_EXTENSION = "opsconsole.alerts.ack"
@@ -62,11 +62,11 @@ def init_app(app: Flask) -> None:
     # what a previous process planned but did not send goes out now: a restart loses no notification
     notifier(app).resume()
     policies_file = str(app.config.get("ONCALL_POLICIES") or "")
-    app.extensions[ESCALATION_EXTENSION] = (
-        load_policies(Path(policies_file)) if policies_file else [],
-        Escalator(app, notifier(app), notify.backoff(app.config), tick_s=_seconds(
-            app.config.get("ESCALATION_TICK", 5.0), key="ESCALATION_TICK"),
-            on_result=lambda channel, result: record_notification(app, channel, result)))
+    oncall = load_oncall(Path(policies_file)) if policies_file else OnCallConfig()
+    app.extensions[ESCALATION_EXTENSION] = (oncall, Escalator(
+        app, notifier(app), notify.backoff(app.config), oncall,
+        tick_s=_seconds(app.config.get("ESCALATION_TICK", 5.0), key="ESCALATION_TICK"),
+        on_result=lambda channel, result: record_notification(app, channel, result)))
     if str(app.config.get("ESCALATION_LOOP", "")).lower() in ("1", "true", "yes", "on"):
         escalator(app).start()
         atexit.register(escalator(app).stop)
@@ -77,8 +77,8 @@ def escalator(app: Flask | None = None) -> Escalator:
     return (app or current_app).extensions[ESCALATION_EXTENSION][1]
 
 
-def escalation_policies(app: Flask | None = None) -> list:
-    """The escalation policies ``app`` routes incidents with (default: the current app)."""
+def oncall_config(app: Flask | None = None) -> OnCallConfig:
+    """The schedules and escalation policies of ``app`` (default: the current app)."""
     return (app or current_app).extensions[ESCALATION_EXTENSION][0]
 
 
@@ -123,7 +123,7 @@ def _fold(db: Session, hook: Webhook) -> tuple[Outcome, list]:
     if outcome.changed:
         db.flush()
         deliveries = notify.plan(db, outcome.incident, sender_channels(), now)
-        schedule(db, outcome.incident, escalation_policies(), now)
+        schedule(db, outcome.incident, oncall_config().policies, now)
     db.commit()
     return outcome, deliveries
 

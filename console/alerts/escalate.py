@@ -17,8 +17,9 @@ from flask import Flask
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from console.alerts.escalation import EscalationPolicy, Target, plan, route
+from console.alerts.escalation import EscalationPolicy, OnCallConfig, Target, plan, route
 from console.alerts.models import EscalationStep, Incident, IncidentEvent
+from console.alerts.schedules import on_call
 from console.alerts.notify import Backoff, Notifier, send_with_retry
 from console.errors import NotifyError
 from console.store import new_session, utcnow
@@ -55,9 +56,9 @@ def schedule(db: Session, incident: Incident, policies: list[EscalationPolicy], 
 class Escalator:
     """Sends the due steps through ``notifier``'s channels; ``tick(now)`` is one pass, ``start`` runs it every ``tick_s``."""
 
-    def __init__(self, app: Flask, notifier: Notifier, backoff: Backoff, *, tick_s: float,
+    def __init__(self, app: Flask, notifier: Notifier, backoff: Backoff, oncall: OnCallConfig, *, tick_s: float,
                  on_result=lambda channel, result: None):
-        self.app, self.notifier, self.backoff, self.tick_s = app, notifier, backoff, tick_s
+        self.app, self.notifier, self.backoff, self.oncall, self.tick_s = app, notifier, backoff, oncall, tick_s
         self.on_result = on_result
         self._scheduler: BackgroundScheduler | None = None
 
@@ -81,23 +82,33 @@ class Escalator:
             return False
         target = Target.model_validate(step.target)
         where = f"step {step.step + 1} of {step.policy}" + (f", round {step.round + 1}" if step.round else "")
-        channel = self._channel(target)
+        channel, whom = self._channel(target, now)
         if channel is None:
-            return self._end(db, incident, step, "failed", f"{where}: {target.describe()}: not configured", None)
+            return self._end(db, incident, step, "failed", f"{where}: {whom}", None)
         message = self.notifier.message_for(db, incident, channel.name)
         message = dataclasses.replace(message, subject=f"[ESCALATED] {message.subject}")
         try:
             send_with_retry(lambda: channel.send(message), self.backoff)
         except NotifyError as e:
-            return self._end(db, incident, step, "failed", f"{where}: {target.describe()}: {e.detail}", channel.name)
-        return self._end(db, incident, step, "sent", f"{where}: {target.describe()}", channel.name)
+            return self._end(db, incident, step, "failed", f"{where}: {whom}: {e.detail}", channel.name)
+        return self._end(db, incident, step, "sent", f"{where}: {whom}", channel.name)
 
-    def _channel(self, target: Target):
+    def _channel(self, target: Target, now: datetime):
+        """The channel to send a step through and whom it reaches, or (None, why not)."""
         if target.channel is not None:
-            return self.notifier.channels.get(target.channel)
+            found = self.notifier.channels.get(target.channel)
+            return found, target.describe() if found else f"{target.describe()}: not configured"
+        recipients, whom = tuple(target.email or ()), target.describe()
+        if target.schedule is not None:
+            person = on_call(self.oncall.schedule(target.schedule), now).person
+            if person is None:
+                return None, f"{target.describe()}: nobody is on call yet"
+            recipients, whom = (person.email,), f"email to {person.name} <{person.email}>, on call in {target.schedule}"
         email = self.notifier.channels.get("email")
-        # named people: the configured mail server and sender, other recipients
-        return dataclasses.replace(email, recipients=tuple(target.email)) if email is not None else None
+        if email is None:
+            return None, f"{whom}: no mail server is configured"
+        # people: the configured mail server and sender, other recipients
+        return dataclasses.replace(email, recipients=recipients), whom
 
     def _end(self, db: Session, incident: Incident, step: EscalationStep, state: str, text: str,
              channel: str | None) -> bool:

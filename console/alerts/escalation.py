@@ -6,7 +6,8 @@ notify the configured channels again, or email named people (the secondary, the 
 and ``repeat`` the whole ladder a number of times, every ``repeat_after``. The first page is
 the notification every change sends; the steps come on top, until someone acknowledges.
 
-Read from YAML (``rules/oncall/escalation.yml``), validated with errors that name the field.
+Read from YAML (``rules/oncall/escalation.yml``) with the schedules its steps may name (the person
+on call when the step is due), validated with errors that name the field.
 Planning is pure: ``plan(policy, opened_at)`` lists every step's due time.
 """
 from __future__ import annotations
@@ -19,10 +20,11 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from console.alerts.schedules import Schedule
 from console.errors import ConfigError
 from console.rules.duration import parse_duration
 
-__all__ = ["EscalationPolicy", "Step", "Target", "load_policies", "plan", "route"]
+__all__ = ["EscalationPolicy", "OnCallConfig", "Step", "Target", "load_oncall", "plan", "route"]
 
 MAX_REPEAT = 10
 ADDRESS = re.compile(r"[^@\s<>,]+@[^@\s<>,]+\.[^@\s<>,]+")
@@ -37,6 +39,7 @@ class Target(_Strict):
 
     channel: str | None = None
     email: list[str] | None = Field(default=None, min_length=1)
+    schedule: str | None = None  # whoever that schedule has on call when the step is due
 
     @field_validator("email")
     @classmethod
@@ -48,13 +51,17 @@ class Target(_Strict):
 
     @model_validator(mode="after")
     def _one(self) -> Target:
-        if (self.channel is None) == (self.email is None):
-            raise ValueError("give exactly one of channel or email")
+        if sum(x is not None for x in (self.channel, self.email, self.schedule)) != 1:
+            raise ValueError("give exactly one of channel, email or schedule")
         return self
 
     def describe(self) -> str:
         """The target as the timeline says it."""
-        return f"{self.channel} channel" if self.channel else "email to " + ", ".join(self.email or [])
+        if self.channel:
+            return f"{self.channel} channel"
+        if self.schedule:
+            return f"whoever is on call in {self.schedule}"
+        return "email to " + ", ".join(self.email or [])
 
 
 class Step(_Strict):
@@ -104,22 +111,38 @@ class EscalationPolicy(_Strict):
         return parse_duration(self.repeat_after) if self.repeat_after else max(60.0, self.steps[-1].after_seconds)
 
 
-class _File(_Strict):
+class OnCallConfig(_Strict):
+    """The on-call file: schedules (who is on call when) and escalation policies (who else hears, and when)."""
+
+    schedules: list[Schedule] = Field(default_factory=list)
     policies: list[EscalationPolicy] = Field(default_factory=list)
 
+    @model_validator(mode="after")
+    def _known_schedules(self) -> OnCallConfig:
+        names = {s.name for s in self.schedules}
+        unknown = sorted({step.notify.schedule for p in self.policies for step in p.steps
+                          if step.notify.schedule and step.notify.schedule not in names})
+        if unknown:
+            raise ValueError(f"steps name schedules that are not defined: {', '.join(unknown)}")
+        return self
 
-def load_policies(path: Path) -> list[EscalationPolicy]:
-    """The policies of a YAML file; none when it does not exist; ``ConfigError`` naming the bad field."""
+    def schedule(self, name: str) -> Schedule:
+        """The schedule named ``name``."""
+        return next(s for s in self.schedules if s.name == name)
+
+
+def load_oncall(path: Path) -> OnCallConfig:
+    """The schedules and policies of a YAML file; none when it does not exist; ``ConfigError`` naming the field."""
     if not path.exists():
-        return []
+        return OnCallConfig()
     try:
         data: Any = yaml.safe_load(path.read_text()) or {}
-        return _File.model_validate(data).policies
+        return OnCallConfig.model_validate(data)
     except yaml.YAMLError as e:
         raise ConfigError("ONCALL_POLICIES", f"{path} is not valid YAML") from e
     except ValidationError as e:
         first = e.errors(include_url=False)[0]
-        where = ".".join(str(p) for p in first["loc"])
+        where = ".".join(str(p) for p in first["loc"]) or "the file"
         raise ConfigError("ONCALL_POLICIES", f"{path}: {where}: {first['msg']}") from e
 
 

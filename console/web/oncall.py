@@ -1,5 +1,5 @@
-"""The on-call page: the channels incidents go to (with the last delivery through each, and a "send test"
-button for operators) and the escalation policies incidents are routed on.
+"""The on-call page: who is on call now and next in each schedule, the channels incidents go to (with the last
+delivery through each, and a "send test" button for operators) and the escalation policies incidents are routed on.
 
 Sending a test goes through the same channel object the notifier uses, once and without retries, so the
 page shows what the channel answers right now; it is audited as ``oncall.test_channel``.
@@ -10,7 +10,8 @@ from flask import Blueprint, abort, render_template, request
 from sqlalchemy import func, select
 
 from console import auth, store
-from console.alerts import escalation_policies, notifier
+from console.alerts import notifier, oncall_config
+from console.alerts.schedules import on_call
 from console.alerts.models import Delivery
 from console.alerts.notify import Message
 from console.errors import NotifyError
@@ -25,7 +26,8 @@ def _page(*, result: tuple[str, str, bool] | None = None, status: int = 200):
     newest = select(Delivery.channel, func.max(Delivery.id).label("id")).group_by(Delivery.channel).subquery()
     last = {d.channel: d for d in db.scalars(select(Delivery).join(newest, Delivery.id == newest.c.id))}
     return render_template("oncall/index.html", channels=list(notifier().channels.values()), last=last,
-                           policies=escalation_policies(), may_test=current_role_allows("operator"),
+                           policies=oncall_config().policies, may_test=current_role_allows("operator"),
+                           schedules=[(s, on_call(s, utcnow())) for s in oncall_config().schedules],
                            result=result), status
 
 

@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from console import auth, store
-from console.alerts import escalator, notifier
-from console.alerts.escalation import EscalationPolicy, load_policies, plan, route
+from console.alerts import escalator, notifier, oncall_config
+from console.alerts.escalation import EscalationPolicy, load_oncall, plan, route
 from console.alerts.models import EscalationStep, Incident
+from console.alerts.schedules import on_call
 from console.errors import ConfigError
 from console.store import utcnow
 
@@ -73,12 +74,14 @@ def test_it_routes_on_the_first_policy_whose_labels_all_match():
                  "policies.0", id="steps out of order"),
     pytest.param("policies: [{name: x, repeat: 99, steps: [{after: 5m, notify: {channel: a}}]}]",
                  "policies.0.repeat", id="too many rounds"),
+    pytest.param("policies: [{name: x, steps: [{after: 5m, notify: {schedule: nights}}]}]", "the file",
+                 id="a schedule that is not defined"),
 ])
 def test_it_names_the_field_of_a_bad_policy(tmp_path, text, where):
     path = tmp_path / "escalation.yml"
     path.write_text(text)
     with pytest.raises(ConfigError) as refused:
-        load_policies(path)
+        load_oncall(path)
     assert f": {where}: " in str(refused.value)
 
 
@@ -154,3 +157,26 @@ def test_it_runs_the_timer_by_itself_where_the_loop_is_on(make_console, smtp, ch
     eventually(lambda: len(inbox.messages) == 2 and len(chat.posts) == 2, timeout=15, interval=0.2,
                what="the secondary's email and the chat step, sent by the timer")
     assert [kind for kind, _ in timeline(app)] == ["escalated", "escalated"]
+
+
+def test_it_pages_whoever_the_schedule_has_on_call_when_the_step_is_due(make_console, smtp, chat, tmp_path):
+    inbox, _ = smtp
+    path = tmp_path / "oncall.yml"
+    path.write_text("""
+schedules:
+  - name: primary
+    timezone: Europe/Berlin
+    handoff: {every: day, at: "09:00"}
+    start: 2026-01-01
+    people: [{name: alice, email: alice@example.test}, {name: bob, email: bob@example.test}]
+policies:
+  - name: payments
+    steps: [{after: 1s, notify: {schedule: primary}}]
+""")
+    app = make_console(**oncall_settings(smtp, chat), ONCALL_POLICIES=str(path), NOTIFY_EVIDENCE=False)
+    due = page(app) + timedelta(seconds=2)
+    assert escalator(app).tick(due) == 1
+    person = on_call(oncall_config(app).schedule("primary"), due).person
+    assert inbox.messages[-1].recipients == [person.email]
+    assert timeline(app) == [("escalated", f"step 1 of payments: email to {person.name} <{person.email}>, "
+                                           "on call in primary")]

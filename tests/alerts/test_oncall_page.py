@@ -15,6 +15,12 @@ from alertkit import TOKEN, oncall_settings
 from payloads import notification
 
 POLICIES = """
+schedules:
+  - name: payments-primary
+    timezone: Europe/Berlin
+    handoff: {every: week, at: "mon 09:00"}
+    start: 2026-01-05
+    people: [{name: alice, email: alice@example.test}]
 policies:
   - name: payments pages
     match: {service: payments}
@@ -38,6 +44,7 @@ def test_it_lists_the_channels_their_last_delivery_and_the_policies(make_console
     assert re.search(r'data-channel="email">.*?oncall@example.test.*?pill-up">sent', page, re.S)
     assert re.search(r'data-channel="chat">.*?/\*\*\*', page, re.S) and "secret-path-xyz" not in page
     assert 'data-policy="payments pages"' in page and "after 5m: email to secondary@example.test" in page
+    assert re.search(r'data-schedule="payments-primary">.*?<strong>alice</strong>.*?Europe/Berlin', page, re.S)
     assert "Send test" not in page  # a viewer reads
 
 
