@@ -13,6 +13,7 @@ Goals: at least 2 000 alerts/s; at most 100 ms from webhook to email without the
 from __future__ import annotations
 
 import os
+import socket
 import statistics
 import tempfile
 import threading
@@ -104,7 +105,10 @@ class Inbox:
 
 def notify_latency() -> None:
     inbox = Inbox()
-    smtp = Controller(inbox, hostname=HOST, port=0)
+    with socket.socket() as probe:  # aiosmtpd needs the port up front
+        probe.bind((HOST, 0))
+        port = probe.getsockname()[1]
+    smtp = Controller(inbox, hostname=HOST, port=port)
     smtp.start()
     try:
         with private_stack(scrape_interval="2s") as (layout, ports), tempfile.TemporaryDirectory() as home:
