@@ -7,7 +7,10 @@ import shutil
 import socket
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+import httpx
 
 # Two UTC days, so every run writes to two daily indices.
 DAYS = ("2025-01-01T23:59:59.000Z", "2025-01-02T00:00:01.000Z")
@@ -198,3 +201,52 @@ class PausableProxy:
         for t in self._threads:
             t.join(timeout=5)
         self.server.close()
+
+
+class SizeLimitProxy:
+    """An HTTP relay to the real Elasticsearch that answers 413, as Elasticsearch does past its
+    ``http.max_content_length``, to any request body over ``limit`` bytes; counts those refusals."""
+
+    def __init__(self, upstream: str, limit: int):
+        relay = self
+        self.refused = 0
+        self._client = httpx.Client(base_url=upstream, timeout=30)
+
+        class Handler(BaseHTTPRequestHandler):
+            def _relay(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if len(body) > limit:
+                    relay.refused += 1
+                    answer = b'{"error":{"type":"content_too_long"},"status":413}'
+                    self.send_response(413)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("X-Elastic-Product", "Elasticsearch")
+                    self.send_header("Content-Length", str(len(answer)))
+                    self.end_headers()
+                    self.wfile.write(answer)
+                    return
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+                upstream = relay._client.request(self.command, self.path, content=body, headers=headers)
+                self.send_response(upstream.status_code)
+                for name, value in upstream.headers.items():
+                    if name.lower() not in ("content-length", "transfer-encoding", "content-encoding", "connection"):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(upstream.content)))
+                self.end_headers()
+                self.wfile.write(upstream.content)
+
+            do_GET = do_POST = do_PUT = do_HEAD = _relay
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self._thread.join(5)
+        self.server.server_close()
+        self._client.close()
