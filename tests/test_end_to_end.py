@@ -104,11 +104,12 @@ def test_it_links_an_exemplar_to_a_trace_and_its_logs(shop):
 
 
 def payments_error_ratio(stack) -> float | None:
-    """Payments' share of 5xx over its last two scrapes: the quickest figure to move."""
+    """Payments' share of 5xx over the last 10 s (five scrapes): nonzero from the first scrape that holds an error,
+    and it stays so while orders' circuit breaker, tripped by the errors, leaves payments without traffic."""
     result = prom_query(
         stack,
-        'sum(irate(http_requests_total{service="payments",status=~"5.."}[10s]) or vector(0))'
-        ' / sum(irate(http_requests_total{service="payments"}[10s]))',
+        'sum(rate(http_requests_total{service="payments",status=~"5.."}[10s]) or vector(0))'
+        ' / sum(rate(http_requests_total{service="payments"}[10s]))',
     )
     return float(result[0]["value"][1]) if result else None
 
@@ -151,8 +152,9 @@ def test_it_shows_injected_payment_errors_within_two_scrapes(shop):
         invoked = time.monotonic()
         payments_fault(shop, "--error-rate", "0.5")
         started = time.monotonic()
-        # Two scrape intervals, plus the replicas' quarter-second fault refresh and one poll.
-        eventually(lambda: (payments_error_ratio(shop) or 0) >= 0.2,
+        # Two scrape intervals, plus the replicas' quarter-second fault refresh and one poll. The ratio was 0 over
+        # the last 10 s: any error shows; its level is checked below, over enough answers.
+        eventually(lambda: (payments_error_ratio(shop) or 0) > 0,
                    timeout=2 * SCRAPE_SECONDS + 0.5, interval=0.1, what="payment errors in the error ratio")
         seen = time.monotonic()
         print(f"error ratio visible {seen - started:.1f} s after `opsconsole fault` returned"
@@ -166,9 +168,10 @@ def test_it_shows_injected_payment_errors_within_two_scrapes(shop):
                                                 interval=1.0, what="60 payments answers since the errors showed")
         assert 0.3 <= ratio <= 0.7, f"{ratio:.2f} of {answered:.0f} payments answers failed; by series: {by_series}"
         payments_fault(shop, "--clear")
-        # the breaker, if open, lets traffic back only after its reset time (5 s)
+        # the last errors leave the 10 s window within it and a scrape; the breaker, if open, lets traffic back
+        # only after its reset time (5 s)
         eventually(lambda: payments_error_ratio(shop) == 0.0,
-                   timeout=5 * SCRAPE_SECONDS + 5, interval=0.2, what="the payments error ratio back at 0")
+                   timeout=10 + 3 * SCRAPE_SECONDS + 5, interval=0.2, what="the payments error ratio back at 0")
     finally:
         payments_fault(shop, "--clear")
         stop.set()
