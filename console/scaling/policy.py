@@ -12,7 +12,6 @@ import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 import yaml
 from apscheduler.triggers.cron import CronTrigger
@@ -31,6 +30,7 @@ from console.scaling.metrics import (
     StrictModel,
     parse_quantity,
 )
+from console.zone import known_zone
 
 __all__ = ["NAME", "MetricSpec", "Policy", "PolicyError", "check_document", "document_diff", "document_text",
            "load_policies", "parse_quantity", "validate_policy"]
@@ -88,11 +88,7 @@ class Schedule(StrictModel):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ValueError, LookupError) as e:
-            raise ValueError(f"unknown time zone {value!r}") from e
-        return value
+        return known_zone(value)
 
     def is_active(self, now: datetime) -> bool:
         """Whether a window opened by ``start`` is still open at ``now``."""
