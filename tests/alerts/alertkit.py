@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from dataclasses import dataclass, field
+
+from aiosmtpd.controller import Controller
 
 TOKEN = "alertmanager-shared-secret"
 
@@ -43,6 +46,35 @@ class ChatRoom:
     url: str = ""
     # each accepted post as it came: its headers and its body byte for byte (what a signature covers)
     received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+
+
+class SmtpServer(Controller):
+    """aiosmtpd's threaded server, closing the connections still open when it stops: ``Controller.stop``
+    only cancels their tasks and leaves each socket for the garbage collector, which warns about it
+    during whichever later test it happens to run in."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sessions = []
+
+    def factory(self):
+        session = super().factory()
+        self.sessions.append(session)
+        return session
+
+    def stop(self, no_assert: bool = False):
+        closed = threading.Event()
+
+        def close_connections():
+            for session in self.sessions:
+                if session.transport is not None:
+                    session.transport.close()
+            closed.set()
+
+        # closing happens on the server's loop; the loop's next turn, before it stops, releases the sockets
+        self.loop.call_soon_threadsafe(close_connections)
+        closed.wait(5)
+        super().stop(no_assert)
 
 
 def free_port() -> int:

@@ -7,7 +7,6 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from console import auth, create_app, store
 from console.alerts import escalator, notifier
@@ -15,7 +14,7 @@ from console.backends import close_backends
 
 from kit import own_alertmanager
 
-from alertkit import ChatRoom, Inbox, free_port, oncall_settings
+from alertkit import ChatRoom, Inbox, SmtpServer, free_port, oncall_settings
 
 CAST = {"bob": "operator", "charlie": "viewer"}
 
@@ -24,7 +23,7 @@ CAST = {"bob": "operator", "charlie": "viewer"}
 def smtp():
     """A real SMTP server on a free loopback port; yields (inbox, port)."""
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller = SmtpServer(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     yield inbox, controller.port
     controller.stop()
@@ -87,8 +86,11 @@ def private_alertmanager(tmp_path_factory):
 
 
 @pytest.fixture
-def make_console(tmp_path):
-    """Console apps with settings of the test's choosing, each on a database of its own."""
+def make_console(tmp_path, smtp, chat):
+    """Console apps with settings of the test's choosing, each on a database of its own.
+
+    Set up after the SMTP and chat servers so that it is torn down before them: a delivery still under
+    way when a test ends finishes against a server that is still there."""
     apps = []
 
     def make(**settings):
