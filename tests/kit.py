@@ -35,11 +35,11 @@ CHROMIUM = {"executable_path": "/usr/bin/chromium", "args": ["--no-sandbox", "--
 
 
 @contextmanager
-def serving(app) -> Iterator[str]:
-    """``app`` over real HTTP on a free loopback port, in a thread; yields its base URL."""
+def serving(app, port: int = 0) -> Iterator[str]:
+    """``app`` over real HTTP on loopback ``port`` (a free one by default), in a thread; yields its base URL."""
     from werkzeug.serving import make_server
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -126,3 +126,23 @@ def payments_fault(stack, *args: str) -> None:
     """``opsconsole fault payments ARGS`` against the session's stack, as a user runs it."""
     subprocess.run([sys.executable, "-m", "console", "fault", "payments", *args], env=stack.env(), check=True,
                    timeout=30)
+
+
+@contextmanager
+def failing_shop(stack, *, error_rate: float = 0.5, seconds: float = 120) -> Iterator[object]:
+    """The shop (one replica each) under 10 checkouts a second for at most ``seconds``, payments failing
+    ``error_rate`` of its calls; everything undone on the way out."""
+    from sample_services.runtime import services_down, services_up
+
+    services_up(stack.layout, stack.ports, {name: 1 for name in ("gateway", "catalog", "orders", "inventory", "payments")})
+    stop = threading.Event()
+    load = threading.Thread(target=checkouts, args=(stack.gateway_url, stop), kwargs={"per_second": 10, "seconds": seconds})
+    load.start()
+    try:
+        payments_fault(stack, "--error-rate", str(error_rate))
+        yield stack
+    finally:
+        payments_fault(stack, "--clear")
+        stop.set()
+        load.join(timeout=10)
+        services_down(stack.layout)

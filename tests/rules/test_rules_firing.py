@@ -1,37 +1,23 @@
 """A rule created through the API fires against the shop with injected errors and reaches Alertmanager."""
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from kit import checkouts, eventually, payments_fault
-
-from sample_services.runtime import services_down, services_up
+from kit import eventually
+from kit import failing_shop as shop_failing
 
 pytestmark = pytest.mark.stack
-
-REPLICAS = {"gateway": 1, "catalog": 1, "orders": 1, "inventory": 1, "payments": 1}
 
 
 @pytest.fixture(scope="module")
 def failing_shop(stack) -> Iterator[object]:
     """The shop under checkout load, payments failing half its calls."""
-    services_up(stack.layout, stack.ports, REPLICAS)
-    stop = threading.Event()
-    load = threading.Thread(target=checkouts, args=(stack.gateway_url, stop), kwargs={"per_second": 10, "seconds": 120})
-    load.start()
-    try:
-        payments_fault(stack, "--error-rate", "0.5")
-        yield stack
-    finally:
-        payments_fault(stack, "--clear")
-        stop.set()
-        load.join(timeout=10)
-        services_down(stack.layout)
+    with shop_failing(stack, error_rate=0.5) as shop:
+        yield shop
 
 
 def alertmanager_alerts(url: str, marker: str) -> list[dict]:
