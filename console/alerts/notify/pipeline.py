@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -124,6 +126,39 @@ def plan(db: Session, incident: Incident, channels: Iterable[Channel], now: date
     return fresh
 
 
+class SharedEvidence:
+    """``fetch(incident)`` once per incident content, shared by the messages its channels send side by side
+    (the email's and the chat post's), for ``fresh_s`` seconds: an escalation minutes later fetches anew."""
+
+    def __init__(self, fetch: Callable[[Incident], Evidence | None], *, fresh_s: float = 60.0, keep: int = 64):
+        self.fetch = fetch
+        self.fresh_s = fresh_s
+        self.keep = keep
+        self._lock = threading.Lock()
+        self._fetched: OrderedDict[tuple[int, str], tuple[float, Future]] = OrderedDict()
+
+    def __call__(self, incident: Incident) -> Evidence | None:
+        key, now = (incident.id, incident.content_hash), time.monotonic()
+        with self._lock:
+            at, future = self._fetched.get(key, (0.0, None))
+            mine = future is None or now - at > self.fresh_s
+            if mine:
+                future = Future()
+                self._fetched[key] = (now, future)
+                self._fetched.move_to_end(key)
+                while len(self._fetched) > self.keep:
+                    self._fetched.popitem(last=False)
+        if mine:
+            try:
+                future.set_result(self.fetch(incident))
+            except Exception as e:
+                with self._lock:  # those waiting hear of it; the next message tries again
+                    if self._fetched.get(key, (0.0, None))[1] is future:
+                        del self._fetched[key]
+                future.set_exception(e)
+        return future.result()
+
+
 class Notifier:
     """Sends planned deliveries on worker threads of ``app``; ``wait_idle`` lets a caller (a test) wait.
 
@@ -143,7 +178,7 @@ class Notifier:
         self.backoff = backoff
         self.link = link
         self.ack_link = ack_link
-        self.evidence = evidence
+        self.evidence = SharedEvidence(evidence)
         self.trace_link = trace_link
         self.on_result = on_result
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notify")
