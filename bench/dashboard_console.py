@@ -43,8 +43,9 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_console(layout: Layout, *, backend_timeout: float) -> Iterator[Console]:
-    """``opsconsole serve`` on a free loopback port against the stack of ``layout``; stopped afterwards."""
+def running_console(layout: Layout, *, backend_timeout: float, **settings: str) -> Iterator[Console]:
+    """``opsconsole serve`` on a free loopback port against the stack of ``layout``, with ``settings`` (names
+    without their ``OPSCONSOLE_`` prefix); stopped afterwards."""
     with tempfile.TemporaryDirectory(prefix="opsconsole-bench-console-") as tmp:
         port = _free_port()
         environ = {**os.environ, "OPSCONSOLE_HOME": str(layout.home),
@@ -52,7 +53,7 @@ def running_console(layout: Layout, *, backend_timeout: float) -> Iterator[Conso
                    "OPSCONSOLE_ADMIN_USER": ADMIN, "OPSCONSOLE_ADMIN_PASSWORD": PASSWORD,
                    "OPSCONSOLE_BACKEND_TIMEOUT": str(backend_timeout),
                    # the scaling loop would query Prometheus now and then, between the timed requests
-                   "OPSCONSOLE_SCALING_LOOP": "0"}
+                   "OPSCONSOLE_SCALING_LOOP": "0", **{f"OPSCONSOLE_{k}": v for k, v in settings.items()}}
         server = subprocess.Popen([sys.executable, "-m", "console", "serve", "--port", str(port)], env=environ,
                                   stdout=subprocess.DEVNULL, stderr=open(f"{tmp}/serve.log", "w"),
                                   start_new_session=True)

@@ -1,10 +1,11 @@
 """On-call: how many alerts a second the webhook takes in (idempotently), and how long from a webhook received
 to the email accepted by the SMTP server, with and without the evidence.
 
-1. A console on a fresh SQLite database, served over HTTP on loopback (a threaded werkzeug server), no
-   channels. ``BATCHES`` Alertmanager payloads of ``GROUP`` alerts each (new groups) from ``WORKERS``
-   concurrent senders: alerts accepted per second; then the very same payloads again (Alertmanager's
-   repeats: nothing changes, nothing is notified).
+1. A console on a fresh SQLite database, served as users run it (``opsconsole serve``: gunicorn, two
+   workers of four threads) on loopback, no channels. ``BATCHES`` Alertmanager payloads of ``GROUP``
+   alerts each (new groups) from ``WORKERS`` concurrent senders: alerts accepted per second; then the very
+   same payloads again (Alertmanager's repeats: nothing changes, nothing is notified). Twice, side by side:
+   SQLite committing with synchronous=NORMAL (the default) and with FULL.
 2. A console whose only channel is an SMTP server on loopback (aiosmtpd), with a private stack's
    Prometheus, Jaeger and Elasticsearch behind it. ``ROUNDS`` new incidents one at a time: the time from
    the webhook's POST to the SMTP server accepting the mail, with the evidence off and on, alternating.
@@ -12,25 +13,25 @@ Goals: at least 2 000 alerts/s; at most 100 ms from webhook to email without the
 """
 from __future__ import annotations
 
+import json
 import os
 import socket
 import statistics
 import tempfile
-import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import quote
 
 import httpx
 from aiosmtpd.controller import Controller
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from bench.common import percentile, private_stack
+from bench.dashboard_console import running_console
 from console import create_app
 from console.alerts import notifier
-from deploy.local.layout import HOST
+from deploy.local.layout import HOST, Layout
 
 GROUP = int(os.environ.get("BENCH_GROUP", "20"))
 BATCHES = int(os.environ.get("BENCH_BATCHES", "200"))
@@ -51,44 +52,39 @@ def payload(group: str, size: int, service: str = "payments", expr: str = "up") 
             "externalURL": "http://alertmanager", "alerts": alerts}
 
 
-class _Quiet(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs):
-        pass
-
-
-@contextmanager
-def serving(app):
-    server = make_server(HOST, 0, app, threaded=True, request_handler=_Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://{HOST}:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
-
-
 def ingest() -> None:
-    with tempfile.TemporaryDirectory(prefix="bench-oncall-") as home:
-        app = create_app({"SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{home}/console.db",
-                          "ALERTMANAGER_TOKEN": TOKEN, "LOG_FILE": "", "OTLP_ENDPOINT": ""})
-        bodies = [payload(f"bench-{uuid.uuid4().hex}", GROUP) for _ in range(BATCHES)]
-        with serving(app) as url, httpx.Client(base_url=url, timeout=30,
-                                               headers={"Authorization": f"Bearer {TOKEN}"}) as http:
-            def send(body):
-                answer = http.post("/api/v1/alertmanager/webhook", json=body)
-                assert answer.status_code == 200, answer.text
-                return answer.json()["changed"]
+    rates = {mode: ingest_rates(mode) for mode in ("NORMAL", "FULL")}
+    for label in ("new groups", "repeats"):
+        print(f"ingest, {label}: SQLite synchronous=NORMAL (the default) takes {rates['NORMAL'][label]:,.0f} alerts/s,"
+              f" FULL {rates['FULL'][label]:,.0f} alerts/s: {rates['NORMAL'][label] / rates['FULL'][label]:.2f}x")
 
-            for label in ("new groups", "repeats"):
-                started = time.perf_counter()
-                with ThreadPoolExecutor(WORKERS) as pool:
-                    changed = list(pool.map(send, bodies))
-                took = time.perf_counter() - started
-                print(f"ingest, {label}: {BATCHES} payloads of {GROUP} alerts from {WORKERS} senders in {took:.2f} s: "
-                      f"{BATCHES * GROUP / took:,.0f} alerts/s, {BATCHES / took:,.0f} payloads/s "
-                      f"({sum(changed)} changed an incident)")
-        notifier(app).shutdown()
+
+def ingest_rates(synchronous: str) -> dict[str, float]:
+    """Alerts a second taken in by a console whose SQLite commits with ``synchronous``: new groups, then repeats."""
+    rates = {}
+    with tempfile.TemporaryDirectory(prefix="bench-oncall-") as home, \
+            running_console(Layout(Path(home)), backend_timeout=2, ALERTMANAGER_TOKEN=TOKEN, LOG_FILE="",
+                            OTLP_ENDPOINT="", SQLITE_SYNCHRONOUS=synchronous) as console, \
+            httpx.Client(base_url=console.url, timeout=30, headers={"Authorization": f"Bearer {TOKEN}",
+                                                                    "Content-Type": "application/json"}) as http:
+        def send(body: bytes):
+            answer = http.post("/api/v1/alertmanager/webhook", content=body)
+            assert answer.status_code == 200, answer.text
+            return answer.json()["changed"]
+
+        # encoded ahead: the sender's JSON encoding is Alertmanager's work, not the console's
+        bodies = [json.dumps(payload(f"bench-{uuid.uuid4().hex}", GROUP)).encode() for _ in range(BATCHES + 1)]
+        send(bodies.pop())  # untimed: opens the database and the connection
+        for label in ("new groups", "repeats"):
+            started = time.perf_counter()
+            with ThreadPoolExecutor(WORKERS) as pool:
+                changed = list(pool.map(send, bodies))
+            took = time.perf_counter() - started
+            rates[label] = BATCHES * GROUP / took
+            print(f"ingest ({synchronous}), {label}: {BATCHES} payloads of {GROUP} alerts from {WORKERS} senders in"
+                  f" {took:.2f} s: {rates[label]:,.0f} alerts/s, {BATCHES / took:,.0f} payloads/s"
+                  f" ({sum(changed)} changed an incident)")
+    return rates
 
 
 class Inbox:

@@ -46,7 +46,11 @@ DEFAULTS: dict[str, Any] = {
     # escalation policies (a YAML file; none when empty), and how often due steps are sent where ESCALATION_LOOP
     # is set (opsconsole serve sets it)
     "ONCALL_POLICIES": "", "ESCALATION_TICK": 5.0,
+    # SQLite's fsync on commit: NORMAL (in WAL mode) survives a crash of the process and never corrupts, but a
+    # power loss may undo the last commits; FULL keeps those too, at a third of the webhook's write rate
+    "SQLITE_SYNCHRONOUS": "NORMAL",
 }
+SQLITE_SYNCHRONOUS = ("NORMAL", "FULL")
 
 # environment variable -> key; each is read as a string and validated like any other layer
 ENV_KEYS = {f"OPSCONSOLE_{key}": key for key in (*URL_KEYS, "SECRET_KEY", "BACKEND_TIMEOUT", "LOGS_INDEX",
@@ -58,7 +62,7 @@ ENV_KEYS = {f"OPSCONSOLE_{key}": key for key in (*URL_KEYS, "SECRET_KEY", "BACKE
                                                   "NOTIFY_WEBHOOK_URL", "NOTIFY_WEBHOOK_SECRET",
                                                   "NOTIFY_ATTEMPTS", "NOTIFY_BACKOFF", "NOTIFY_TIMEOUT",
                                                   "PUBLIC_URL", "ACK_LINK_TTL", "NOTIFY_EVIDENCE",
-                                                  "ONCALL_POLICIES", "ESCALATION_TICK")}
+                                                  "ONCALL_POLICIES", "ESCALATION_TICK", "SQLITE_SYNCHRONOUS")}
 
 
 def stack_settings(ports: Ports) -> dict[str, Any]:
@@ -113,6 +117,10 @@ def validate(settings: Mapping[str, Any]) -> dict[str, Any]:
     if not 0 < checked["BACKEND_TIMEOUT"] <= 300:
         raise ConfigError("BACKEND_TIMEOUT", f"must be between 0 and 300 seconds, got {timeout!r}")
     checked["SESSION_COOKIE_SECURE"] = _checked_flag("SESSION_COOKIE_SECURE", settings.get("SESSION_COOKIE_SECURE"))
+    synchronous = str(settings.get("SQLITE_SYNCHRONOUS") or "NORMAL").upper()
+    if synchronous not in SQLITE_SYNCHRONOUS:
+        raise ConfigError("SQLITE_SYNCHRONOUS", f"one of {', '.join(SQLITE_SYNCHRONOUS)}, got {synchronous!r}")
+    checked["SQLITE_SYNCHRONOUS"] = synchronous
     if not checked.get("SECRET_KEY"):
         # no secret configured: a random one per process (sessions then end on restart)
         checked["SECRET_KEY"] = secrets.token_hex(32)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -102,21 +103,23 @@ def notifier(app: Flask | None = None) -> notify.Notifier:
     return (app or current_app).extensions[EXTENSION][1]
 
 
-def ingest(db: Session, hook: Webhook) -> Outcome:
-    """Store what ``hook`` says and send the notifications its change calls for, after the commit."""
+def ingest(db: Session, hook: Webhook, on_change: Callable[[Outcome], None] = lambda outcome: None) -> Outcome:
+    """Store what ``hook`` says and send the notifications its change calls for, after the commit.
+
+    ``on_change`` may add to ``db`` what should commit with a change (an audit line)."""
     lock, sender = current_app.extensions[EXTENSION]
     # one writer per group at a time in this process; another process racing us hits the unique key
     with lock:
         try:
-            outcome, deliveries = _fold(db, hook)
+            outcome, deliveries = _fold(db, hook, on_change)
         except IntegrityError:
             db.rollback()
-            outcome, deliveries = _fold(db, hook)
+            outcome, deliveries = _fold(db, hook, on_change)
     sender.submit(d.id for d in deliveries)
     return outcome
 
 
-def _fold(db: Session, hook: Webhook) -> tuple[Outcome, list]:
+def _fold(db: Session, hook: Webhook, on_change: Callable[[Outcome], None]) -> tuple[Outcome, list]:
     now = utcnow()
     outcome = upsert(db, hook, now)
     deliveries = []
@@ -124,6 +127,7 @@ def _fold(db: Session, hook: Webhook) -> tuple[Outcome, list]:
         db.flush()
         deliveries = notify.plan(db, outcome.incident, sender_channels(), now)
         schedule(db, outcome.incident, oncall_config().policies, now)
+        on_change(outcome)
     db.commit()
     return outcome, deliveries
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from console.alerts.models import Incident, IncidentAlert, IncidentEvent
@@ -113,20 +113,17 @@ def states(alerts: list[IncidentAlert]) -> list[tuple[str, str]]:
     return sorted((a.fingerprint, a.status) for a in alerts)
 
 
-def content_hash(previous: str, alerts: list[IncidentAlert]) -> str:
-    """The hash of the alerts' states, chained to the ``previous`` content's."""
-    return hashlib.sha256((previous + json.dumps(states(alerts))).encode()).hexdigest()
+def content_hash(previous: str, states: list[tuple[str, str]]) -> str:
+    """The hash of the alerts' ``states``, chained to the ``previous`` content's."""
+    return hashlib.sha256((previous + json.dumps(states)).encode()).hexdigest()
 
 
 def upsert(db: Session, hook: Webhook, now: datetime) -> Outcome:
     """Fold ``hook`` into its incident (not committed); a repeat of known content changes nothing."""
     key = group_hash(hook.group_key)
     incident = db.scalars(select(Incident).where(Incident.group_hash == key)).one_or_none()
-    created = incident is None
     if incident is None:
-        incident = Incident(group_hash=key, group_key=hook.group_key, receiver=hook.receiver, status="open",
-                            content_hash="", opened_at=now, updated_at=now, alerts=[], events=[])
-        db.add(incident)
+        return _open(db, hook, key, now)
     before = states(incident.alerts)
     known = {a.fingerprint: a for a in incident.alerts}
     for alert in hook.alerts:
@@ -134,18 +131,43 @@ def upsert(db: Session, hook: Webhook, now: datetime) -> Outcome:
         if row is None:
             row = known[alert.fingerprint] = IncidentAlert(fingerprint=alert.fingerprint)
             incident.alerts.append(row)
-        row.status, row.starts_at, row.ends_at = alert.status, alert.starts_at, alert.ends_at
-        row.labels, row.annotations, row.generator_url = alert.labels, alert.annotations, alert.generator_url
-    if not created and states(incident.alerts) == before:
+        for column, value in _columns(alert).items():
+            setattr(row, column, value)
+    after = states(incident.alerts)
+    if after == before:
         return Outcome(incident, created=False, changed=False)
+    _changed(incident, hook, after, now)
+    return Outcome(incident, created=False, changed=True)
+
+
+def _open(db: Session, hook: Webhook, key: str, now: datetime) -> Outcome:
+    # a new group: its alerts go in with one multi-row insert rather than one ORM insert each, which is
+    # most of the cost when a burst of new groups arrives
+    # an alert named twice in one payload is stored once, as its last mention says (as for a known group)
+    latest = {alert.fingerprint: _columns(alert) for alert in hook.alerts}
+    incident = Incident(group_hash=key, group_key=hook.group_key, receiver=hook.receiver, status="open",
+                        content_hash="", opened_at=now, updated_at=now, events=[])
+    _changed(incident, hook, sorted((f, c["status"]) for f, c in latest.items()), now)
+    db.add(incident)
+    db.flush()
+    db.execute(insert(IncidentAlert), [{"incident_id": incident.id, "fingerprint": fingerprint, **columns}
+                                       for fingerprint, columns in latest.items()])
+    return Outcome(incident, created=True, changed=True)
+
+
+def _columns(alert: WebhookAlert) -> dict:
+    return {"status": alert.status, "starts_at": alert.starts_at, "ends_at": alert.ends_at, "labels": alert.labels,
+            "annotations": alert.annotations, "generator_url": alert.generator_url}
+
+
+def _changed(incident: Incident, hook: Webhook, now_states: list[tuple[str, str]], now: datetime) -> None:
     _describe(incident, hook)
-    incident.content_hash, incident.updated_at = content_hash(incident.content_hash, incident.alerts), now
-    firing = sum(a.status == "firing" for a in incident.alerts)
+    incident.content_hash, incident.updated_at = content_hash(incident.content_hash, now_states), now
+    firing = sum(status == "firing" for _, status in now_states)
     incident.events.append(IncidentEvent(at=now, kind="received", actor=ACTOR, detail={
-        "firing": firing, "resolved": len(incident.alerts) - firing, "status": hook.status},
-        text=f"{firing} firing, {len(incident.alerts) - firing} resolved"))
+        "firing": firing, "resolved": len(now_states) - firing, "status": hook.status},
+        text=f"{firing} firing, {len(now_states) - firing} resolved"))
     _follow(incident, firing, now)
-    return Outcome(incident, created=created, changed=True)
 
 
 def _describe(incident: Incident, hook: Webhook) -> None:

@@ -12,17 +12,22 @@ from console.store import AuditEntry, new_session, utcnow
 ANONYMOUS = "anonymous"
 
 
+def audit_entry(*, principal: Principal | None, action: str, target: str, result: str, source: str | None,
+                detail: dict[str, Any] | None = None) -> AuditEntry:
+    """One audit entry, not yet stored. Never put secrets (passwords, tokens) in ``detail``."""
+    return AuditEntry(at=utcnow(), actor=principal.actor if principal else ANONYMOUS, action=action,
+                      target=target[:255], source=source, result=result, detail=detail)
+
+
 def record_audit(*, principal: Principal | None, action: str, target: str, result: str, source: str | None,
                  detail: dict[str, Any] | None = None) -> None:
     """Store one audit entry, in a transaction of its own so that it stays even if the caller rolls back.
 
     Call it after committing the action: on SQLite a second writer waits for the first.
-    Never put secrets (passwords, tokens) in ``detail``.
     """
-    entry = AuditEntry(at=utcnow(), actor=principal.actor if principal else ANONYMOUS, action=action,
-                       target=target[:255], source=source, result=result, detail=detail)
     with new_session() as db:
-        db.add(entry)
+        db.add(audit_entry(principal=principal, action=action, target=target, result=result, source=source,
+                           detail=detail))
         db.commit()
 
 

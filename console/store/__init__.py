@@ -6,6 +6,7 @@ start; views and commands reach the database with ``session()``.
 """
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from flask import Flask, current_app, g
@@ -24,10 +25,13 @@ __all__ = ["ApiToken", "AuditEntry", "Base", "User", "create_store_engine", "get
 EXTENSION = "opsconsole.store"
 
 
-def create_store_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+def create_store_engine(url: str, *, synchronous: str = "NORMAL") -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys, a busy timeout and ``synchronous`` (its fsync on
+    commit: NORMAL or FULL) on every connection."""
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
+    if synchronous not in ("NORMAL", "FULL"):
+        raise ValueError(f"synchronous must be NORMAL or FULL, got {synchronous!r}")
     options: dict = {"connect_args": {"timeout": 15, "check_same_thread": False}}
     database = url.split("///", 1)[1] if "///" in url else ""
     if database in ("", ":memory:"):
@@ -36,7 +40,7 @@ def create_store_engine(url: str) -> Engine:
     else:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, **options)
-    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "connect", functools.partial(_sqlite_pragmas, synchronous=synchronous))
     return engine
 
 
@@ -44,7 +48,8 @@ def init_app(app: Flask) -> None:
     """Open the database of ``DATABASE_URL``, migrate it to head, and close each context's session."""
     from console.web.health import add_readiness_check
 
-    engine = create_store_engine(app.config["DATABASE_URL"])
+    engine = create_store_engine(app.config["DATABASE_URL"],
+                                 synchronous=app.config.get("SQLITE_SYNCHRONOUS", "NORMAL"))
     migrate.upgrade(engine)
     app.extensions[EXTENSION] = sessionmaker(engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
@@ -90,9 +95,10 @@ def _store_ready() -> str | None:
     return None
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection, _record, *, synchronous: str) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers go on while a writer commits (several workers, one file)
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA synchronous={synchronous}")
     cursor.close()

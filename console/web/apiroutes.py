@@ -19,6 +19,7 @@ from typing import Any, Literal
 from flask import Blueprint, Response, current_app, g, request
 from flask_wtf.csrf import validate_csrf
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
 from wtforms import ValidationError as CsrfInvalid
 
 from console import auth
@@ -131,6 +132,14 @@ def audit_target(target: str, detail: dict | None = None) -> None:
     g.api_audit = (target, detail)
 
 
+def audit_within(db: Session, target: str, detail: dict | None = None) -> None:
+    """Add the current call's audit line to ``db``, to commit with the change it records (one write, not two);
+    should the call then fail, the failure is audited as usual."""
+    db.add(auth.audit_entry(principal=g.get("api_principal"), action=g.api_action, target=target,
+                            result="ok", source=request.remote_addr, detail=detail))
+    g.api_audit_skip = True
+
+
 def audit_skip() -> None:
     """Leave the current successful call out of the audit log: it changed nothing (a machine's repeat)."""
     g.api_audit_skip = True
@@ -151,7 +160,7 @@ def error_response(status: int, error: str, detail: str | list, headers: dict[st
 
 
 def _serve(spec: Route, view: Callable, path_args: dict[str, Any]) -> Response:
-    g.api_principal = None
+    g.api_principal, g.api_action = None, spec.action
     try:
         if spec.token is not None:
             _authorize_shared(spec.token)

@@ -3,7 +3,7 @@ from datetime import UTC, timedelta
 import pytest
 from sqlalchemy import select, text
 
-from console import auth, store
+from console import auth, create_app, store
 from console.errors import Conflict
 from console.store import ApiToken, AuditEntry, User
 
@@ -63,3 +63,12 @@ def test_it_turns_on_wal_and_foreign_keys_for_sqlite(db, database_url):
         return
     assert db.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     assert db.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    assert db.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+
+
+def test_it_syncs_every_commit_to_disk_when_told(tmp_path):
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
+                      "SQLITE_SYNCHRONOUS": "full"})
+    with app.app_context():
+        assert store.session().execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+    store.get_engine(app).dispose()

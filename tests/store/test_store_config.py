@@ -22,3 +22,8 @@ def test_it_reads_the_secure_cookie_flag(raw, secure):
 def test_it_refuses_a_malformed_secure_cookie_flag():
     with pytest.raises(ConfigError, match="SESSION_COOKIE_SECURE"):
         load(environ={"OPSCONSOLE_SESSION_COOKIE_SECURE": "maybe"})
+
+
+def test_it_refuses_an_unknown_sqlite_synchronous_mode():
+    with pytest.raises(ConfigError, match="SQLITE_SYNCHRONOUS"):
+        load(environ={"OPSCONSOLE_SQLITE_SYNCHRONOUS": "OFF"})
