@@ -16,9 +16,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from console.errors import BackendError, OpsError
+from console.rules import slo as slo_rules
 from console.rules.model import Rule
 from console.rules.prom import LoadedGroup, RulesApi
 from console.rules.render import group_names, render_groups
+from console.rules.slo import Slo
 
 FILE_PREFIX = "opsconsole-"
 LOCK_NAME = ".opsconsole-rules.lock"
@@ -47,12 +49,14 @@ def expected_groups(rules: list[Rule]) -> dict[str, list[str]]:
     return {file_name(g): [r.alert for r in rules if r.group == g] for g in group_names(rules)}
 
 
-def mismatch(expected: dict[str, list[str]], loaded: list[LoadedGroup], directory: Path) -> str | None:
-    """Why what Prometheus loaded from ``directory`` differs from ``expected`` (None when it matches)."""
+def mismatch(expected: dict[str, list[str]], loaded: list[LoadedGroup], directory: Path,
+             prefix: str = FILE_PREFIX) -> str | None:
+    """Why what Prometheus loaded from our ``prefix`` files in ``directory`` differs from ``expected``
+    (None when it matches)."""
     ours = {}
     for group in loaded:
         path = Path(group.file)
-        if path.name.startswith(FILE_PREFIX) and _same_dir(path.parent, directory):
+        if path.name.startswith(prefix) and _same_dir(path.parent, directory):
             ours[path.name] = group
     for name, alerts in expected.items():
         group = ours.pop(name, None)
@@ -74,19 +78,20 @@ def _same_dir(a: Path, b: Path) -> bool:
         return False
 
 
-def snapshot(directory: Path) -> dict[str, str]:
-    """The console's rule files in ``directory``: name -> text."""
-    return {p.name: p.read_text() for p in sorted(directory.glob(f"{FILE_PREFIX}*.yml"))}
+def snapshot(directory: Path, prefix: str = FILE_PREFIX) -> dict[str, str]:
+    """The console's ``prefix`` rule files in ``directory``: name -> text."""
+    return {p.name: p.read_text() for p in sorted(directory.glob(f"{prefix}*.yml"))}
 
 
-def write_files(directory: Path, files: dict[str, str]) -> None:
-    """Make the console's files in ``directory`` exactly ``files``: each written atomically, others removed."""
+def write_files(directory: Path, files: dict[str, str], prefix: str = FILE_PREFIX) -> None:
+    """Make the console's ``prefix`` files in ``directory`` exactly ``files``: each written atomically, others
+    removed."""
     directory.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
         tmp = directory / f".{name}.tmp"
         tmp.write_text(text)
         os.replace(tmp, directory / name)
-    for path in directory.glob(f"{FILE_PREFIX}*.yml"):
+    for path in directory.glob(f"{prefix}*.yml"):
         if path.name not in files:
             path.unlink()
 
@@ -105,19 +110,35 @@ def _locked(directory: Path) -> Iterator[None]:
 
 def apply(rules: list[Rule], directory: Path, api: RulesApi) -> None:
     """Make Prometheus run exactly ``rules`` from ``directory``; ``ApplyFailed`` (files restored) otherwise."""
+    apply_files(render_files(rules), expected_groups(rules), directory, api, prefix=FILE_PREFIX)
+
+
+def apply_files(files: dict[str, str], expected: dict[str, list[str]], directory: Path, api: RulesApi, *,
+                prefix: str) -> None:
+    """Make the ``prefix`` files in ``directory`` exactly ``files`` and Prometheus run from each the rules
+    ``expected`` of it (file name -> rule names); ``ApplyFailed`` (files restored) otherwise."""
+    if any(not name.startswith(prefix) for name in files):
+        raise ValueError(f"every file must start with {prefix!r}")
     with _locked(directory):
-        previous = snapshot(directory)
-        write_files(directory, render_files(rules))
+        previous = snapshot(directory, prefix)
+        write_files(directory, files, prefix)
         try:
             api.reload()
-            reason = mismatch(expected_groups(rules), api.groups(), directory)
+            reason = mismatch(expected, api.groups(), directory, prefix)
         except BackendError as e:
             reason = str(e)
         if reason is None:
             return
-        write_files(directory, previous)
+        write_files(directory, previous, prefix)
         try:
             api.reload()
         except BackendError:
             pass  # Prometheus reads the restored files when it comes back
         raise ApplyFailed(reason)
+
+
+def apply_slos(slos: list[Slo], directory: Path, api: RulesApi, *, scale: float = 1.0) -> None:
+    """Make Prometheus run exactly the rules of ``slos`` from their own files in ``directory``, apart from the
+    alert rules' files; ``ApplyFailed`` (files restored) otherwise."""
+    apply_files(slo_rules.files(slos, scale=scale), slo_rules.expected_rules(slos, scale=scale), directory, api,
+                prefix=slo_rules.FILE_PREFIX)

@@ -78,3 +78,74 @@ def export(directory: Path) -> None:
         path = directory / f"{group}.yml"
         path.write_text(render_groups([r for r in stored if r.group == group]))
         click.echo(str(path))
+
+
+SLO_DIR = "rules/slo"
+
+
+def read_slos(directory: Path) -> list:
+    """Every SLO of the ``*.yml`` files in ``directory``, files in name order; names unique across them."""
+    from console.rules.slo import parse_slos
+
+    if not directory.is_dir():
+        raise UsageProblem(f"{directory} is not a directory")
+    found = [s for path in sorted(directory.glob("*.yml")) for s in parse_slos(path.read_text(), source=str(path))]
+    names = [s.name for s in found]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise UsageProblem(f"{directory}: SLO {twice[0]!r} is defined in more than one file")
+    return found
+
+
+@rules.group()
+def slo() -> None:
+    """SLOs: their recording rules and burn-rate alerts, generated from ``rules/slo/*.yml``."""
+
+
+@slo.command("check")
+@click.option("--dir", "directory", default=SLO_DIR, show_default=True, type=click.Path(path_type=Path))
+def slo_check(directory: Path) -> None:
+    """Generate each SLO's rules and run promtool on them; exit 1 listing the problems."""
+    from console.rules.promtool import check_text
+    from console.rules.slo import files
+
+    found = read_slos(directory)
+    problems = [(name, p) for name, text in files(found).items() for p in check_text(text)]
+    for name, problem in problems:
+        click.echo(f"{name}: {problem.message}", err=True)
+    if problems:
+        raise OpsError(f"{len(problems)} problem(s) in the rules of the SLOs under {directory}")
+    click.echo(f"opsconsole: {len(found)} SLOs generate valid rules", err=True)
+
+
+@slo.command("render")
+@click.option("--dir", "directory", default=SLO_DIR, show_default=True, type=click.Path(path_type=Path))
+def slo_render(directory: Path) -> None:
+    """Print the rule files the SLOs generate."""
+    from console.rules.slo import files
+
+    for name, text in files(read_slos(directory)).items():
+        click.echo(f"# {name}\n{text}")
+
+
+@slo.command("apply")
+@click.option("--dir", "directory", default=SLO_DIR, show_default=True, type=click.Path(path_type=Path))
+def slo_apply(directory: Path) -> None:
+    """Put the SLOs' rules where Prometheus loads them and reload it; the previous ones stay on failure."""
+    from console import rules as rules_area
+    from console.auth import Principal, record_audit
+    from console.auth.cli import console_app
+    from console.rules.apply import apply_slos
+    from console.rules.promtool import check_text
+    from console.rules.slo import files
+
+    found = read_slos(directory)
+    problems = [p.message for text in files(found).values() for p in check_text(text)]
+    if problems:
+        raise OpsError(f"promtool refuses the generated rules: {problems[0]}")
+    with console_app():
+        target = rules_area.target()
+        apply_slos(found, target.rules_directory(), target.api)
+        record_audit(principal=Principal(name=getpass.getuser(), role="operator", via="cli"), action="slo.apply",
+                     target=f"slo:{directory}", result="ok", source="cli", detail={"slos": [s.name for s in found]})
+    click.echo(f"opsconsole: {len(found)} SLOs applied", err=True)

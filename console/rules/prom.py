@@ -51,12 +51,12 @@ def _data(body: Any) -> Any:
 
 
 def parse_rule_groups(body: Any) -> list[LoadedGroup]:
-    """The groups of a ``/api/v1/rules`` answer, alerting rules only."""
+    """The groups of a ``/api/v1/rules`` answer, recording and alerting rules in their order."""
     groups = []
     for group in _data(body).get("groups", []):
         rules = [LoadedRule(r["name"], r.get("state", "inactive"), r.get("health", "unknown"), r.get("lastError", ""),
                             r.get("lastEvaluation"), len(r.get("alerts") or []))
-                 for r in group.get("rules", []) if r.get("type") == "alerting"]
+                 for r in group.get("rules", [])]
         groups.append(LoadedGroup(group["name"], group.get("file", ""), float(group.get("interval", 0)), rules))
     return groups
 
@@ -100,8 +100,8 @@ class RulesApi:
         self._http.request("POST", "/-/reload")
 
     def groups(self) -> list[LoadedGroup]:
-        """The alerting rule groups Prometheus runs now."""
-        return parse_rule_groups(self._http.json("GET", "/api/v1/rules", params={"type": "alert"}))
+        """The rule groups Prometheus runs now."""
+        return parse_rule_groups(self._http.json("GET", "/api/v1/rules"))
 
     def config(self) -> dict:
         """Its running configuration."""

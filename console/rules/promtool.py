@@ -77,9 +77,14 @@ def parse_output(output: str) -> list[Problem]:
 
 def check_rules(rules: list[Rule]) -> list[Problem]:
     """What promtool finds wrong with ``rules`` rendered as one file; empty when it passes."""
+    return check_text(render_groups(rules))
+
+
+def check_text(text: str) -> list[Problem]:
+    """What promtool finds wrong with the rule file ``text``; empty when it passes."""
     with tempfile.TemporaryDirectory(prefix="opsconsole-rules-") as tmp:
         path = Path(tmp) / "check.yml"
-        path.write_text(render_groups(rules))
+        path.write_text(text)
         result = subprocess.run([promtool_path(), "check", "rules", str(path)], capture_output=True, text=True,
                                 timeout=TIMEOUT, check=False)
     if result.returncode == 0:

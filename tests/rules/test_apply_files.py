@@ -51,3 +51,21 @@ def test_it_writes_one_file_per_group_and_removes_only_its_own(tmp_path):
     assert set(snapshot(tmp_path)) == {"opsconsole-edge.yml", "opsconsole-shop.yml"}
     assert expected_groups(rules) == {"opsconsole-shop.yml": ["A"], "opsconsole-edge.yml": ["B"]}
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_the_slos_files_and_the_alert_rules_files_leave_each_other_alone(tmp_path):
+    from console.rules import slo
+
+    payments = slo.Slo(name="payments-availability", service="payments", objective=99.5)
+    write_files(tmp_path, slo.files([payments]), slo.FILE_PREFIX)
+    write_files(tmp_path, render_files([Rule(group="shop", alert="A", expr="up == 0")]))
+    assert sorted(p.name for p in tmp_path.glob("*.yml")) == ["opsconsole-shop.yml",
+                                                              "opsconsole_slo-payments-availability.yml"]
+    write_files(tmp_path, {}, slo.FILE_PREFIX)
+    assert [p.name for p in tmp_path.glob("*.yml")] == ["opsconsole-shop.yml"]
+    slo_group = group("slo-payments-availability", slo.expected_rules([payments])[slo.file_name(payments)],
+                      file=str(DIR / slo.file_name(payments)))
+    # the alert rules' confirmation does not count the SLOs' group as a leftover of its own
+    assert mismatch(EXPECTED, [group("shop", ["A", "B"]), slo_group], DIR) is None
+    assert mismatch(slo.expected_rules([payments]), [group("shop", ["A", "B"]), slo_group], DIR,
+                    slo.FILE_PREFIX) is None

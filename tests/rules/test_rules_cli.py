@@ -35,3 +35,19 @@ def test_it_fails_a_check_naming_the_field(tmp_path):
     result = opsconsole(tmp_path, "check", "--dir", str(tmp_path))
     assert result.returncode == 1
     assert "g: expr: could not parse expression" in result.stderr
+
+
+def test_it_checks_and_renders_the_shipped_slos():
+    shipped = SHIPPED.parent / "slo"
+    checked = opsconsole(Path("/nonexistent"), "slo", "check", "--dir", str(shipped))
+    assert checked.returncode == 0, checked.stderr
+    assert "3 SLOs generate valid rules" in checked.stderr
+    rendered = opsconsole(Path("/nonexistent"), "slo", "render", "--dir", str(shipped))
+    assert "# opsconsole_slo-payments-availability.yml\ngroups:\n- name: slo-payments-availability" in rendered.stdout
+
+
+def test_it_refuses_an_slo_file_naming_the_field(tmp_path):
+    (tmp_path / "bad.yml").write_text("slos:\n- name: x\n  service: payments\n  objective: 100\n")
+    result = opsconsole(tmp_path, "slo", "check", "--dir", str(tmp_path))
+    assert result.returncode == 2
+    assert "slos[0].objective: Input should be less than 100" in result.stderr
