@@ -49,6 +49,8 @@ DEFAULTS: dict[str, Any] = {
     # SQLite's fsync on commit: NORMAL (in WAL mode) survives a crash of the process and never corrupts, but a
     # power loss may undo the last commits; FULL keeps those too, at a third of the webhook's write rate
     "SQLITE_SYNCHRONOUS": "NORMAL",
+    # the SLO definitions the SLO pages show; empty: the project's rules/slo
+    "SLO_DIR": "",
 }
 SQLITE_SYNCHRONOUS = ("NORMAL", "FULL")
 
@@ -62,7 +64,8 @@ ENV_KEYS = {f"OPSCONSOLE_{key}": key for key in (*URL_KEYS, "SECRET_KEY", "BACKE
                                                   "NOTIFY_WEBHOOK_URL", "NOTIFY_WEBHOOK_SECRET",
                                                   "NOTIFY_ATTEMPTS", "NOTIFY_BACKOFF", "NOTIFY_TIMEOUT",
                                                   "PUBLIC_URL", "ACK_LINK_TTL", "NOTIFY_EVIDENCE",
-                                                  "ONCALL_POLICIES", "ESCALATION_TICK", "SQLITE_SYNCHRONOUS")}
+                                                  "ONCALL_POLICIES", "ESCALATION_TICK", "SQLITE_SYNCHRONOUS",
+                                                  "SLO_DIR")}
 
 
 def stack_settings(ports: Ports) -> dict[str, Any]:

@@ -83,20 +83,6 @@ def export(directory: Path) -> None:
 SLO_DIR = "rules/slo"
 
 
-def read_slos(directory: Path) -> list:
-    """Every SLO of the ``*.yml`` files in ``directory``, files in name order; names unique across them."""
-    from console.rules.slo import parse_slos
-
-    if not directory.is_dir():
-        raise UsageProblem(f"{directory} is not a directory")
-    found = [s for path in sorted(directory.glob("*.yml")) for s in parse_slos(path.read_text(), source=str(path))]
-    names = [s.name for s in found]
-    twice = sorted({n for n in names if names.count(n) > 1})
-    if twice:
-        raise UsageProblem(f"{directory}: SLO {twice[0]!r} is defined in more than one file")
-    return found
-
-
 @rules.group()
 def slo() -> None:
     """SLOs: their recording rules and burn-rate alerts, generated from ``rules/slo/*.yml``."""
@@ -107,7 +93,7 @@ def slo() -> None:
 def slo_check(directory: Path) -> None:
     """Generate each SLO's rules and run promtool on them; exit 1 listing the problems."""
     from console.rules.promtool import check_text
-    from console.rules.slo import files
+    from console.rules.slo import files, read_slos
 
     found = read_slos(directory)
     problems = [(name, p) for name, text in files(found).items() for p in check_text(text)]
@@ -122,7 +108,7 @@ def slo_check(directory: Path) -> None:
 @click.option("--dir", "directory", default=SLO_DIR, show_default=True, type=click.Path(path_type=Path))
 def slo_render(directory: Path) -> None:
     """Print the rule files the SLOs generate."""
-    from console.rules.slo import files
+    from console.rules.slo import files, read_slos
 
     for name, text in files(read_slos(directory)).items():
         click.echo(f"# {name}\n{text}")
@@ -137,7 +123,7 @@ def slo_apply(directory: Path) -> None:
     from console.auth.cli import console_app
     from console.rules.apply import apply_slos
     from console.rules.promtool import check_text
-    from console.rules.slo import files
+    from console.rules.slo import files, read_slos
 
     found = read_slos(directory)
     problems = [p.message for text in files(found).values() for p in check_text(text)]

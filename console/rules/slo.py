@@ -7,12 +7,13 @@ multi-burn-rate alerts of the Google SRE Workbook (chapter 5, "Alerting on SLOs"
 - ticket when it burns at 1 times over 3 d and 6 h.
 
 Each long window is paired with a short one (1/12 of it) so an alert stops soon after the burning does.
-Pure: the text is written and applied elsewhere. ``scale`` shrinks every window alike, for a test that
+Pure but for ``read_slos``: the text is written and applied elsewhere. ``scale`` shrinks every window alike, for a test that
 cannot wait hours.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -71,7 +72,7 @@ class Slo(BaseModel):
         seconds = parse_duration(value)
         if not 3600 <= seconds <= 366 * 86400:
             raise ValueError(f"the window must be between 1h and 366d, got {value!r}")
-        return format_duration(seconds)
+        return value  # as written: 30d reads better than Prometheus' 4w2d
 
     @field_validator("labels")
     @classmethod
@@ -182,6 +183,18 @@ def parse_slos(text: str, *, source: str = "slos") -> list[Slo]:
     if twice:
         raise UsageProblem(f"{source}: SLO {twice[0]!r} is defined twice")
     return slos
+
+
+def read_slos(directory: Path) -> list[Slo]:
+    """Every SLO of the ``*.yml`` files in ``directory``, files in name order; names unique across them."""
+    if not directory.is_dir():
+        raise UsageProblem(f"{directory} is not a directory")
+    found = [s for path in sorted(directory.glob("*.yml")) for s in parse_slos(path.read_text(), source=str(path))]
+    names = [s.name for s in found]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise UsageProblem(f"{directory}: SLO {twice[0]!r} is defined in more than one file")
+    return found
 
 
 def file_name(slo: Slo) -> str:

@@ -19,6 +19,7 @@ NAV = (
     ("logs.index", "Logs"),
     ("traces.index", "Traces"),
     ("rules.index", "Rules"),
+    ("slos.index", "SLOs"),
     ("incidents.index", "Incidents"),
     ("oncall.index", "On-call"),
     ("scaling.index", "Scaling"),

@@ -47,8 +47,8 @@ def test_it_links_only_areas_that_exist(client):
     html = client.get("/").get_data(as_text=True)
     assert 'aria-current="page">Home</a>' in html
     areas = re.findall(r'<a href="[^"]*"[^>]*>([^<]+)</a>', html.split("</nav>")[0])
-    assert [a for a in areas if a != "opsconsole"] == ["Home", "Services", "Logs", "Traces", "Rules", "Incidents",
-                                                       "On-call", "Scaling"]
+    assert [a for a in areas if a != "opsconsole"] == ["Home", "Services", "Logs", "Traces", "Rules", "SLOs",
+                                                       "Incidents", "On-call", "Scaling"]
 
 
 def test_it_serves_the_vendored_htmx(client):
