@@ -20,6 +20,14 @@ def read_dir(directory: Path) -> list:
     return [rule for path in sorted(directory.glob("*.yml")) for rule in parse_groups(path.read_text(), source=str(path))]
 
 
+def _fail_on(problems: list[str], where: str) -> None:
+    """Print each problem and exit 1 when there are any."""
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise OpsError(f"{len(problems)} problem(s) in {where}")
+
+
 @click.group()
 def rules() -> None:
     """Alert rules: import files into the console, export them back, check them with promtool."""
@@ -33,11 +41,8 @@ def check(directory: Path) -> None:
     from console.rules.render import group_names
 
     found = read_dir(directory)
-    problems = [(group, p) for group in group_names(found) for p in check_rules([r for r in found if r.group == group])]
-    for group, problem in problems:
-        click.echo(f"{group}: {problem.field}: {problem.message}", err=True)
-    if problems:
-        raise OpsError(f"{len(problems)} problem(s) in the rules under {directory}")
+    _fail_on([f"{group}: {p.field}: {p.message}" for group in group_names(found)
+              for p in check_rules([r for r in found if r.group == group])], f"the rules under {directory}")
     click.echo(f"opsconsole: {len(found)} rules in {len(group_names(found))} groups are valid", err=True)
 
 
@@ -96,11 +101,8 @@ def slo_check(directory: Path) -> None:
     from console.rules.slo import files, read_slos
 
     found = read_slos(directory)
-    problems = [(name, p) for name, text in files(found).items() for p in check_text(text)]
-    for name, problem in problems:
-        click.echo(f"{name}: {problem.message}", err=True)
-    if problems:
-        raise OpsError(f"{len(problems)} problem(s) in the rules of the SLOs under {directory}")
+    _fail_on([f"{name}: {p.message}" for name, text in files(found).items() for p in check_text(text)],
+             f"the rules of the SLOs under {directory}")
     click.echo(f"opsconsole: {len(found)} SLOs generate valid rules", err=True)
 
 
