@@ -27,6 +27,19 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["OPSCONSOLE_HOME"] = tempfile.mkdtemp(prefix="opsconsole-test-home-")
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests judging a rule that ran live (marked ``live_window``) go last, and that rule starts now, so its
+    minutes pass while the other tests run (after any ``-k`` or ``-m`` deselection: trylast)."""
+    from livewindow import start_for
+
+    live = [item for item in items if item.get_closest_marker("live_window")]
+    items[:] = [item for item in items if item not in live] + live
+    window = start_for(live, Path(tempfile.mkdtemp(prefix="opsconsole-live-window-")))
+    if window is not None:
+        config.add_cleanup(window.stop)
+
+
 @dataclass(frozen=True)
 class RunningStack:
     """The session's stack: where it lives and where each part listens."""

@@ -1,0 +1,121 @@
+"""A rule running live for as long as the test session lasts: a Prometheus of its own evaluates it every
+``INTERVAL`` seconds against an exporter of ours whose errors follow a fault schedule. Started at collection
+when a test marked ``live_window`` is selected (and that test is moved to the end), so the ten live minutes
+the backtest agreement needs pass while the rest of the suite runs; alone, the test waits for them.
+The exporter's counters are a function of the time since the start, so each scrape sees exactly the
+schedule."""
+from __future__ import annotations
+
+import socket
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import yaml
+
+from console.rules.model import Rule
+from console.rules.render import render_groups
+
+HOST = "127.0.0.1"
+INTERVAL = 2.0  # the rule's evaluation interval, and the backtest's step
+SCRAPE = 1.0
+MINUTES = 10
+GOOD_PER_SECOND, ERRORS_PER_SECOND = 20.0, 20.0
+# (start, end) seconds after the run began during which the exporter counts errors
+# (the fourth is shorter than the rule's `for`: pending, never firing)
+INCIDENTS = ((60, 150), (230, 260), (330, 420), (470, 476), (520, 575))
+RULE = Rule(group="live", alert="LiveWindowErrors", expr='sum(rate(live_requests_total{status="500"}[3s])) > 1',
+            **{"for": "10s"})
+
+
+def errors_until(elapsed: float) -> float:
+    """Errors counted from the run's start until ``elapsed`` seconds after it."""
+    return ERRORS_PER_SECOND * sum(max(0.0, min(elapsed, end) - start) for start, end in INCIDENTS)
+
+
+@dataclass
+class LiveWindow:
+    """The running rule: its Prometheus, its exporter, and when it began (unix seconds)."""
+
+    home: Path
+    began: float = 0.0
+    prometheus_url: str = ""
+    _server: ThreadingHTTPServer | None = None
+    _process: subprocess.Popen | None = None
+    _log: object = None
+
+    def start(self) -> None:
+        self.began = time.time()
+        began = self.began
+
+        class Exporter(BaseHTTPRequestHandler):
+            def do_GET(self):
+                elapsed = time.time() - began
+                body = ("# TYPE live_requests_total counter\n"
+                        f'live_requests_total{{status="200"}} {GOOD_PER_SECOND * elapsed:.3f}\n'
+                        f'live_requests_total{{status="500"}} {errors_until(elapsed):.3f}\n').encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain; version=0.0.4")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self._server = ThreadingHTTPServer((HOST, 0), Exporter)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        rules = self.home / "rules"
+        rules.mkdir(parents=True)
+        (rules / "live.yml").write_text(render_groups([RULE]))
+        config = self.home / "prometheus.yml"
+        config.write_text(yaml.safe_dump({
+            "global": {"scrape_interval": f"{SCRAPE:g}s", "evaluation_interval": f"{INTERVAL:g}s"},
+            "rule_files": [str(rules / "*.yml")],
+            "scrape_configs": [{"job_name": "live", "static_configs": [
+                {"targets": [f"{HOST}:{self._server.server_port}"]}]}]}))
+        port = _free_port()
+        self.prometheus_url = f"http://{HOST}:{port}"
+        self._log = open(self.home / "prometheus.log", "ab")
+        self._process = subprocess.Popen(
+            ["/usr/bin/prometheus", f"--config.file={config}", f"--storage.tsdb.path={self.home / 'data'}",
+             f"--web.listen-address={HOST}:{port}"], stdout=self._log, stderr=subprocess.STDOUT)
+
+    def ready(self) -> bool:
+        try:
+            return httpx.get(f"{self.prometheus_url}/-/ready", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            self._process.wait(timeout=30)
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._log is not None:
+            self._log.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+RUNNING: list[LiveWindow] = []
+
+
+def start_for(items: list, home: Path) -> LiveWindow | None:
+    """Start the live rule when some of ``items`` (selected tests) judge it; None when none does."""
+    if not any(item.get_closest_marker("live_window") for item in items):
+        return None
+    window = LiveWindow(home)
+    window.start()
+    RUNNING.append(window)
+    return window
