@@ -141,9 +141,9 @@ def upsert(db: Session, hook: Webhook, now: datetime) -> Outcome:
 
 
 def _open(db: Session, hook: Webhook, key: str, now: datetime) -> Outcome:
-    # a new group: its alerts go in with one multi-row insert rather than one ORM insert each, which is
-    # most of the cost when a burst of new groups arrives
-    # an alert named twice in one payload is stored once, as its last mention says (as for a known group)
+    # A new group: its alerts go in with one multi-row insert rather than one ORM insert each (most of the
+    # cost when a burst of new groups arrives). An alert named twice in one payload is stored once, as its
+    # last mention says, as for a known group.
     latest = {alert.fingerprint: _columns(alert) for alert in hook.alerts}
     incident = Incident(group_hash=key, group_key=hook.group_key, receiver=hook.receiver, status="open",
                         content_hash="", opened_at=now, updated_at=now, events=[])

@@ -97,3 +97,13 @@ def test_it_keeps_groups_apart(db):
     fold(db, notification(group_key="a"))
     fold(db, notification(group_key="b"))
     assert len(db.scalars(select(Incident)).all()) == 2
+
+
+def test_a_new_group_stores_each_alert_once_as_its_last_mention_says(db):
+    named_twice = notification(alert("a1"), alert("a2"), alert("a1", status="resolved"))
+    opened = fold(db, named_twice).incident
+    db.expire_all()
+    assert sorted((a.fingerprint, a.status) for a in opened.alerts) == [("a1", "resolved"), ("a2", "firing")]
+    assert opened.events[0].text == "1 firing, 1 resolved"
+    # the known group's path reads the same states from the stored alerts: the repeat changes nothing
+    assert fold(db, named_twice).changed is False
