@@ -92,12 +92,13 @@ class LiveWindow:
             return False
 
     def stop(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            self._process.wait(timeout=30)
+        # the exporter first: a scrape cut off by Prometheus stopping would break the pipe it writes to
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            self._process.wait(timeout=30)
         if self._log is not None:
             self._log.close()
 
