@@ -127,8 +127,7 @@ def group(slo: Slo, *, scale: float = 1.0) -> dict:
     selector = f'{{slo="{slo.name}"}}'
     rules: list[dict] = []
     for window in windows(scale):
-        good, total = slo.events(window)
-        rules.append({"record": RATIO + window, "expr": f"1 - ({good}) / ({total})", "labels": dict(labels)})
+        rules.append({"record": RATIO + window, "expr": error_ratio_query(slo, window), "labels": dict(labels)})
     budget = f"{slo.budget:g}"
     for alert, severity, burns in ALERTS:
         conditions = [f"({RATIO}{scaled(b.long, scale)}{selector} > ({b.factor:g} * {budget})"
@@ -178,10 +177,7 @@ def parse_slos(text: str, *, source: str = "slos") -> list[Slo]:
             first = e.errors()[0]
             field = ".".join(str(p) for p in first["loc"]) or "slo"
             raise UsageProblem(f"{source}: slos[{n}].{field}: {first['msg']}") from e
-    names = [s.name for s in slos]
-    twice = sorted({name for name in names if names.count(name) > 1})
-    if twice:
-        raise UsageProblem(f"{source}: SLO {twice[0]!r} is defined twice")
+    _refuse_twice(slos, f"{source}: SLO {{!r}} is defined twice")
     return slos
 
 
@@ -190,11 +186,15 @@ def read_slos(directory: Path) -> list[Slo]:
     if not directory.is_dir():
         raise UsageProblem(f"{directory} is not a directory")
     found = [s for path in sorted(directory.glob("*.yml")) for s in parse_slos(path.read_text(), source=str(path))]
-    names = [s.name for s in found]
-    twice = sorted({n for n in names if names.count(n) > 1})
-    if twice:
-        raise UsageProblem(f"{directory}: SLO {twice[0]!r} is defined in more than one file")
+    _refuse_twice(found, f"{directory}: SLO {{!r}} is defined in more than one file")
     return found
+
+
+def _refuse_twice(slos: list[Slo], message: str) -> None:
+    names = [s.name for s in slos]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise UsageProblem(message.format(twice[0]))
 
 
 def file_name(slo: Slo) -> str:

@@ -45,8 +45,9 @@ def report(slos: list[Slo]) -> SloReport:
     if not slos:
         return SloReport()
     prometheus = get_backend("prometheus")
-    calls = {(s.name, w): (lambda q=error_ratio_query(s, w): prometheus.query(q))
-             for s in slos for w in dict.fromkeys([s.window, *windows()])}
+    # each SLO's own window, then the alerts' (the SLO's may be one of them)
+    spans = {s.name: list(dict.fromkeys([s.window, *windows()])) for s in slos}
+    calls = {(s.name, w): (lambda q=error_ratio_query(s, w): prometheus.query(q)) for s in slos for w in spans[s.name]}
     calls["alerts"] = lambda: prometheus.query(
         f'ALERTS{{alertstate="firing", alertname=~"{FAST_BURN}|{SLOW_BURN}"}}')
     got = gather(calls, timeout=float(current_app.config["BACKEND_TIMEOUT"]))
@@ -56,7 +57,7 @@ def report(slos: list[Slo]) -> SloReport:
             firing.setdefault(sample.labels.get("slo", ""), []).append(sample.labels.get("alertname", ""))
     found = SloReport()
     for s in slos:
-        answers = {w: got[(s.name, w)] for w in dict.fromkeys([s.window, *windows()])}
+        answers = {w: got[(s.name, w)] for w in spans[s.name]}
         failed = next((a for a in answers.values() if not a.ok), None)
         if failed is not None:
             found.problem = f"Prometheus did not answer: {failed.error}"
