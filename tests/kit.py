@@ -10,6 +10,8 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -146,3 +148,38 @@ def failing_shop(stack, *, error_rate: float = 0.5, seconds: float = 120) -> Ite
         stop.set()
         load.join(timeout=10)
         services_down(stack.layout)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class OwnPrometheus:
+    """A Prometheus started by a test, which the test may stop and start again."""
+
+    url: str
+    rules: Path
+    argv: list[str]
+    log: Path
+    process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT)
+        eventually(self.ready, timeout=30, what="our Prometheus ready")
+
+    def ready(self) -> bool:
+        try:
+            return httpx.get(f"{self.url}/-/ready", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+        self.process = None

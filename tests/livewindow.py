@@ -6,19 +6,17 @@ The exporter's counters are a function of the time since the start, so each scra
 schedule."""
 from __future__ import annotations
 
-import socket
-import subprocess
 import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import httpx
 import yaml
 
 from console.rules.model import Rule
 from console.rules.render import render_groups
+from kit import OwnPrometheus, free_port
 
 HOST = "127.0.0.1"
 INTERVAL = 2.0  # the rule's evaluation interval, and the backtest's step
@@ -43,10 +41,8 @@ class LiveWindow:
 
     home: Path
     began: float = 0.0
-    prometheus_url: str = ""
+    prometheus: OwnPrometheus | None = None
     _server: ThreadingHTTPServer | None = None
-    _process: subprocess.Popen | None = None
-    _log: object = None
 
     def start(self) -> None:
         self.began = time.time()
@@ -78,35 +74,20 @@ class LiveWindow:
             "rule_files": [str(rules / "*.yml")],
             "scrape_configs": [{"job_name": "live", "static_configs": [
                 {"targets": [f"{HOST}:{self._server.server_port}"]}]}]}))
-        port = _free_port()
-        self.prometheus_url = f"http://{HOST}:{port}"
-        self._log = open(self.home / "prometheus.log", "ab")
-        self._process = subprocess.Popen(
-            ["/usr/bin/prometheus", f"--config.file={config}", f"--storage.tsdb.path={self.home / 'data'}",
-             f"--web.listen-address={HOST}:{port}"], stdout=self._log, stderr=subprocess.STDOUT)
-
-    def ready(self) -> bool:
-        try:
-            return httpx.get(f"{self.prometheus_url}/-/ready", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
+        port = free_port()
+        self.prometheus = OwnPrometheus(
+            f"http://{HOST}:{port}", rules, ["/usr/bin/prometheus", f"--config.file={config}",
+                                             f"--storage.tsdb.path={self.home / 'data'}",
+                                             f"--web.listen-address={HOST}:{port}"], self.home / "prometheus.log")
+        self.prometheus.start()
 
     def stop(self) -> None:
         # the exporter first: a scrape cut off by Prometheus stopping would break the pipe it writes to
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            self._process.wait(timeout=30)
-        if self._log is not None:
-            self._log.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
+        if self.prometheus is not None:
+            self.prometheus.stop()
 
 
 RUNNING: list[LiveWindow] = []

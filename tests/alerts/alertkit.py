@@ -1,7 +1,6 @@
 """Helpers of the on-call tests: what the SMTP server and the chat server record, and the console's settings."""
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -75,12 +74,6 @@ class SmtpServer(Controller):
         self.loop.call_soon_threadsafe(close_connections)
         closed.wait(5)
         super().stop(no_assert)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def oncall_settings(smtp, chat, token: str = TOKEN) -> dict:

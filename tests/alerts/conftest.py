@@ -12,9 +12,9 @@ from console import auth, create_app, store
 from console.alerts import escalator, notifier
 from console.backends import close_backends
 
-from kit import own_alertmanager
+from kit import free_port, own_alertmanager
 
-from alertkit import ChatRoom, Inbox, SmtpServer, free_port, oncall_settings
+from alertkit import ChatRoom, Inbox, SmtpServer, oncall_settings
 
 CAST = {"bob": "operator", "charlie": "viewer"}
 

@@ -8,8 +8,8 @@ import pytest
 from console.alerts.notify import ChatChannel, EmailChannel, Message, WebhookChannel, channels
 from console.alerts.notify.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, verify
 from console.errors import ConfigError, NotifyError
+from kit import free_port
 
-from alertkit import free_port
 
 MESSAGE = Message(subject="[FIRING:1] payments fails", text="Incident #1: payments fails\n")
 

@@ -23,9 +23,9 @@ from console.alerts.models import Incident
 from console.rules import target
 from console.rules.apply import apply
 from deploy.local.alerting import console_token, route_to_console
-from kit import eventually, failing_shop, log_in, serving
+from kit import eventually, failing_shop, free_port, log_in, serving
 
-from alertkit import free_port, oncall_settings
+from alertkit import oncall_settings
 
 pytestmark = pytest.mark.stack
 

@@ -5,7 +5,8 @@ from collections.abc import Iterator
 
 import pytest
 import yaml
-from rulekit import HOST, Console, OwnPrometheus, free_port, make_console, shut
+from kit import OwnPrometheus, free_port
+from rulekit import HOST, Console, make_console, shut
 
 
 @pytest.fixture

@@ -1,25 +1,15 @@
-"""Helpers of the rule manager tests: a console on a given Prometheus, waiting, and what Prometheus loaded."""
+"""Helpers of the rule manager tests: a console on a given Prometheus, and what Prometheus loaded."""
 from __future__ import annotations
 
-import socket
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from kit import eventually
 
 from console import auth, create_app, store
 from console.backends import close_backends
 
 HOST = "127.0.0.1"
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 def loaded_rules(prometheus_url: str) -> list[tuple[str, str, list[str]]]:
@@ -55,31 +45,3 @@ def shut(made: Console) -> None:
     """Close what a console opened: its rules target, its backends, its database engine."""
     close_backends(made.app)
     store.get_engine(made.app).dispose()
-
-
-@dataclass
-class OwnPrometheus:
-    """A Prometheus started by a test, which the test may stop and start again."""
-
-    url: str
-    rules: Path
-    argv: list[str]
-    log: Path
-    process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT)
-        eventually(self.ready, timeout=30, what="our Prometheus ready")
-
-    def ready(self) -> bool:
-        try:
-            return httpx.get(f"{self.url}/-/ready", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
-        self.process = None

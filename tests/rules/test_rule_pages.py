@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from rulekit import free_port, make_console, shut
+from kit import free_port
+from rulekit import make_console, shut
 
 from console import auth, store
 from console.rules import versions
