@@ -5,7 +5,9 @@ outside the bounds is brought back first; otherwise each metric proposes a count
 wins, and the result is normalized. Without ``behavior`` that is the legacy path (the highest
 recommendation of the last five minutes, then at most ``max(2 x current, 4)``); with it, the
 stabilization windows (lowest recommendation of the up window, highest of the down window) and
-the rate policies over their periods. Schedules raise the floor; a firing alert adds its step.
+the rate policies over their periods. Schedules raise the floor, and so does the forecast of a
+predictive policy in ``forecastAndScale`` mode (it never lowers what the metrics ask); a firing
+alert adds its step.
 Nothing here reads a clock or does I/O: "now" and the history are arguments.
 """
 from __future__ import annotations
@@ -26,6 +28,8 @@ from console.scaling.replicas import (
 )
 
 DOWNSCALE_STABILIZATION_SECONDS = 300
+# the longest stabilization window and rate period a policy may have: older history is never read
+HISTORY_SECONDS = 3600
 SCALE_UP_LIMIT_FACTOR = 2.0
 SCALE_UP_LIMIT_MINIMUM = 4.0
 DEFAULT_SCALE_UP = ScalingRules(stabilizationWindowSeconds=0, selectPolicy="Max", policies=[
@@ -76,6 +80,7 @@ class Decision:
     floor: int = 0
     values: dict[str, float] = field(default_factory=dict)
     alerts: tuple[str, ...] = ()  # the firing alerts whose onAlert steps were added
+    forecast: int | None = None  # the replicas the forecast asked for, acted on or (forecastOnly) not
 
     @property
     def rescale(self) -> bool:
@@ -84,14 +89,18 @@ class Decision:
 
 
 def decide(policy: Policy, now: datetime, observed: Observed, current_replicas: int, ready_replicas: int,
-           history: History = History(), firing_alerts: Collection[str] = ()) -> Decision:
-    """The decision for ``policy``'s target at ``now``; ``observed`` maps metric names to a number or per-replica values."""
+           history: History = History(), firing_alerts: Collection[str] = (), forecast: int | None = None) -> Decision:
+    """The decision for ``policy``'s target at ``now``; ``observed`` maps metric names to a number or per-replica
+    values, ``forecast`` is the replicas a predictive policy's forecast asks for ahead of the load."""
     spec = policy.spec
     current = current_replicas
     floors = [(s.min_replicas, f"schedule {s.name}") for s in spec.schedules if s.is_active(now)]
+    acts_on_forecast = forecast is not None and spec.predictive is not None and spec.predictive.scales
+    if acts_on_forecast:
+        floors.append((forecast, f"forecast {spec.predictive.lead_seconds} s ahead"))
     floor, floor_why = max([(spec.min_replicas, "minReplicas"), *floors], key=lambda f: f[0])
     floor = min(floor, spec.max_replicas)
-    base = {"target": policy.target, "at": now, "current": current, "floor": floor}
+    base = {"target": policy.target, "at": now, "current": current, "floor": floor, "forecast": forecast}
     if current == 0 and spec.min_replicas != 0:
         return Decision(**base, desired=0, recommendation=None, condition="ScalingDisabled",
                         reasons=("scaled to zero by hand: autoscaling is off until it is scaled up",))
@@ -117,6 +126,8 @@ def decide(policy: Policy, now: datetime, observed: Observed, current_replicas: 
     if steps:
         desired = max(desired + sum(n for _, n in steps), current)
         reasons.append("alert " + ", ".join(f"{a} fires: +{n}" for a, n in steps) + f" -> {desired}")
+    if forecast is not None and not acts_on_forecast:
+        reasons.append(f"forecast asks {forecast} (forecastOnly: not acted on)")
     recommendation = desired
     if spec.behavior is None:
         final, condition, why = _legacy(now, current, desired, floor, spec.max_replicas, history)

@@ -117,8 +117,23 @@ class AlertStep(StrictModel):
     add_replicas: int = Field(alias="addReplicas", gt=0, le=100)
 
 
+class Predictive(StrictModel):
+    """Predictive scaling, as AWS has it: forecast ``metric``'s load from ``historyDays`` of history and,
+    in ``forecastAndScale`` mode, raise the floor to what the forecast asks ``leadSeconds`` ahead."""
+
+    mode: Literal["forecastOnly", "forecastAndScale"] = "forecastOnly"
+    metric: str = Field(min_length=1, max_length=128)
+    lead_seconds: int = Field(default=300, alias="leadSeconds", ge=0, le=6 * 3600)
+    history_days: int = Field(default=14, alias="historyDays", ge=1, le=56)
+
+    @property
+    def scales(self) -> bool:
+        """Whether the forecast acts (``forecastAndScale``) rather than only being shown."""
+        return self.mode == "forecastAndScale"
+
+
 class PolicySpec(StrictModel):
-    """The ``spec`` of a policy: the HPA's fields plus schedules and alert steps."""
+    """The ``spec`` of a policy: the HPA's fields plus schedules, alert steps and predictive scaling."""
 
     scale_target_ref: ScaleTargetRef = Field(alias="scaleTargetRef")
     min_replicas: int = Field(default=1, alias="minReplicas", ge=0, le=100_000)
@@ -127,6 +142,7 @@ class PolicySpec(StrictModel):
     behavior: Behavior | None = None
     schedules: list[Schedule] = Field(default_factory=list)
     on_alert: list[AlertStep] = Field(default_factory=list, alias="onAlert")
+    predictive: Predictive | None = None
 
     @model_validator(mode="after")
     def _bounds(self) -> PolicySpec:
@@ -135,7 +151,21 @@ class PolicySpec(StrictModel):
         names = [m.name for m in self.metrics]
         if len(set(names)) != len(names):
             raise ValueError("metric names must be unique within a policy")
+        if self.predictive is not None:
+            metric = self.forecast_metric
+            if metric is None:
+                raise ValueError(f"predictive.metric {self.predictive.metric!r} is not one of the policy's metrics")
+            if metric.source.target.type == "Value":
+                # a total with a Value target (a latency, say) says nothing of how many replicas carry it
+                raise ValueError("predictive.metric needs a per-replica target (AverageValue or Utilization)")
         return self
+
+    @property
+    def forecast_metric(self) -> MetricSpec | None:
+        """The metric predictive scaling forecasts, if it has one."""
+        if self.predictive is None:
+            return None
+        return next((m for m in self.metrics if m.name == self.predictive.metric), None)
 
 
 class Metadata(StrictModel):

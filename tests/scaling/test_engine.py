@@ -255,6 +255,31 @@ def test_it_adds_the_alert_step_while_the_alert_fires():
     assert "alert GatewaySlow fires: +2 -> 5" in firing.reasons
 
 
+AHEAD = {"mode": "forecastAndScale", "metric": "want", "leadSeconds": 600}
+
+
+@pytest.mark.parametrize(("predictive", "current", "want", "forecast", "expected", "condition"), [
+    pytest.param(AHEAD, 2, 2, 6, 6, "TooFewReplicas", id="the forecast raises the floor ahead of the load"),
+    pytest.param(AHEAD, 6, 8, 6, 8, "DesiredWithinRange", id="a higher reactive need wins"),
+    pytest.param(AHEAD, 6, 2, 6, 6, "TooFewReplicas", id="no scale-down below the forecast"),
+    pytest.param(AHEAD, 2, 2, 50, 10, "TooFewReplicas", id="never above maxReplicas"),
+    pytest.param(AHEAD, 2, 2, None, 2, "DesiredWithinRange", id="no forecast yet: the metrics rule"),
+    pytest.param({**AHEAD, "mode": "forecastOnly"}, 2, 2, 6, 2, "DesiredWithinRange",
+                 id="forecastOnly shows, never acts"),
+])
+def test_it_scales_ahead_of_the_forecast(predictive, current, want, forecast, expected, condition):
+    p = policy(high=10, predictive=predictive, behavior={"scaleDown": {"stabilizationWindowSeconds": 0}})
+    decision = decide(p, NOW, {"want": want}, current, current, forecast=forecast)
+    assert (decision.desired, decision.condition, decision.forecast) == (expected, condition, forecast)
+
+
+def test_it_says_what_a_forecast_only_policy_would_have_done():
+    p = policy(high=10, predictive={**AHEAD, "mode": "forecastOnly"})
+    assert "forecast asks 6 (forecastOnly: not acted on)" in decide(p, NOW, {"want": 2}, 2, 2, forecast=6).reasons
+    scaling = decide(policy(high=10, predictive=AHEAD), NOW, {"want": 2}, 2, 2, forecast=6)
+    assert scaling.reasons == ("2 replicas is below the floor 6 (forecast 600 s ahead)",)
+
+
 def test_it_never_scales_when_the_direction_is_disabled():
     p = policy(behavior={"scaleDown": {"selectPolicy": "Disabled", "stabilizationWindowSeconds": 0}})
     decision = run(p, 8, 2)

@@ -53,6 +53,14 @@ def test_it_parses_quantities(text, value):
     pytest.param({"schedules": [{"name": "x", "start": "61 * * * *", "durationSeconds": 60, "minReplicas": 2}]},
                  "spec.schedules.0.start", id="bad cron"),
     pytest.param({"replicas": 3}, "spec.replicas", id="unknown field"),
+    pytest.param({"predictive": {"metric": "latency"}}, "spec", id="forecast of a metric the policy lacks"),
+    pytest.param({"predictive": {"metric": "rps", "mode": "forecastAlways"}}, "spec.predictive.mode",
+                 id="unknown predictive mode"),
+    pytest.param({"predictive": {"metric": "rps", "leadSeconds": -1}}, "spec.predictive.leadSeconds",
+                 id="negative lead"),
+    pytest.param({"metrics": [{"type": "External", "external": {"metric": {"name": "p95"},
+                                                                "target": {"type": "Value", "value": 1}}}],
+                  "predictive": {"metric": "p95"}}, "spec", id="forecast of a total without a per-replica target"),
 ])
 def test_it_names_the_field_in_error(spec, field):
     with pytest.raises(PolicyError) as e:
@@ -73,3 +81,12 @@ def test_it_asks_for_a_query_for_an_unknown_metric_name():
                                  "target": {"type": "AverageValue", "averageValue": 5}}}]}})
     with pytest.raises(PolicyError, match="give a query"):
         policy.spec.metrics[0].promql("gateway")
+
+
+def test_it_takes_a_predictive_section_with_defaults():
+    rps = {"type": "Pods", "pods": {"metric": {"name": "rps"}, "target": {"type": "AverageValue", "averageValue": 20}}}
+    policy = validate_policy({**BASE, "spec": {**BASE["spec"], "metrics": [rps], "predictive": {"metric": "rps"}}})
+    predictive = policy.spec.predictive
+    assert (predictive.mode, predictive.lead_seconds, predictive.history_days, predictive.scales) == (
+        "forecastOnly", 300, 14, False)
+    assert policy.spec.forecast_metric.name == "rps"
