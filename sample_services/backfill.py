@@ -23,6 +23,7 @@ from sample_services.history import Incident, openmetrics
 PROMTOOL = "/usr/bin/promtool"
 HEAD_BLOCK = timedelta(hours=3)  # what Prometheus still holds in memory: never backfill into it
 LOADED_TIMEOUT = 180.0
+BLOCK_DURATION = "24h"
 
 
 class BackfillFailed(OpsError, RuntimeError):
@@ -57,21 +58,31 @@ def backfill(layout: Layout, ports: Ports, start: datetime, end: datetime, *, st
              now: datetime | None = None) -> int:
     """Write the history into the stack's Prometheus and wait until it answers; the number of blocks moved in."""
     check_window(start, end, now or datetime.now(timezone.utc))
-    data_dir = layout.data / "prometheus"
-    with tempfile.TemporaryDirectory(prefix="backfill-", dir=layout.data) as tmp:
+    moved = create_blocks(layout.data / "prometheus", start, end, step_s=step_s, peak_rps=peak_rps,
+                          incidents=incidents, seed=seed)
+    _wait_until_loaded(f"http://{HOST}:{ports.prometheus}", start + (end - start) / 2)
+    return moved
+
+
+def create_blocks(data_dir: Path, start: datetime, end: datetime, *, step_s: int = 60, peak_rps: float = 20.0,
+                  incidents: tuple[Incident, ...] = (), seed: int = 1) -> int:
+    """Write the history as TSDB blocks into a Prometheus data directory (a running Prometheus loads them at its
+    next block reload, a starting one at once); the number of blocks."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="backfill-", dir=data_dir.parent) as tmp:
         work = Path(tmp)
         source = work / "history.om"
         with open(source, "w") as f:
             for line in openmetrics(start, end, step_s=step_s, peak_rps=peak_rps, incidents=incidents, seed=seed):
                 f.write(line + "\n")
         blocks = work / "blocks"
-        done = subprocess.run([PROMTOOL, "tsdb", "create-blocks-from", "openmetrics", "--quiet", str(source),
-                               str(blocks)], capture_output=True, text=True, timeout=1800)
+        # day-long blocks: a fortnight is 15 blocks instead of 170 of two hours, read and loaded far faster
+        done = subprocess.run([PROMTOOL, "tsdb", "create-blocks-from", "openmetrics", "--quiet",
+                               f"--max-block-duration={BLOCK_DURATION}", str(source), str(blocks)],
+                              capture_output=True, text=True, timeout=1800)
         if done.returncode != 0:
             raise BackfillFailed(f"promtool: {(done.stderr or done.stdout).strip()[-500:]}")
-        moved = [shutil.move(str(block), data_dir / block.name) for block in sorted(blocks.iterdir())]
-    _wait_until_loaded(f"http://{HOST}:{ports.prometheus}", start + (end - start) / 2)
-    return len(moved)
+        return len([shutil.move(str(block), data_dir / block.name) for block in sorted(blocks.iterdir())])
 
 
 def _wait_until_loaded(url: str, at: datetime) -> None:

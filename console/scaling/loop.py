@@ -26,8 +26,9 @@ from sqlalchemy.orm import Session
 from console import store
 from console.backends import get_backends
 from console.errors import BackendError, OpsError
-from console.scaling import lease
-from console.scaling.engine import History, Recommendation, ScaleEvent, decide
+from console.scaling import lease, recorded
+from console.scaling.backtest import REFIT_SECONDS, Forecaster
+from console.scaling.engine import HISTORY_SECONDS, History, Recommendation, ScaleEvent, decide
 from console.scaling.models import (
     PolicyRecord,
     RecommendationRecord,
@@ -41,8 +42,6 @@ from console.store.models import utcnow
 __all__ = ["DEFAULT_PERIOD", "Loop", "history", "measure", "observe"]
 
 DEFAULT_PERIOD = 15.0
-# the longest stabilization window and rate period a policy may have: older history is never read
-HISTORY_SECONDS = 3600
 log = logging.getLogger(__name__)
 
 
@@ -92,6 +91,7 @@ class Loop:
         self.ttl = timedelta(seconds=1.5 * period)
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._scheduler: BackgroundScheduler | None = None
+        self._forecasters: dict[str, tuple[tuple[float, str], Forecaster]] = {}
 
     def campaign(self, now: datetime) -> bool:
         """Take or renew the lease at ``now``; whether this console leads."""
@@ -126,7 +126,8 @@ class Loop:
         current, ready = executor.replicas(target)
         backends = get_backends()
         decision = decide(policy, now, observe(backends["prometheus"], policy, now), current, ready,
-                          history(db, target, now), self._firing(backends["alertmanager"], policy))
+                          history(db, target, now), self._firing(backends["alertmanager"], policy),
+                          self._forecast(backends["prometheus"], policy, now))
         if decision.recommendation is not None:
             db.add(RecommendationRecord(target=target, at=now, replicas=decision.recommendation))
             db.execute(delete(RecommendationRecord).where(
@@ -142,6 +143,23 @@ class Loop:
             log.warning("scaling %s to %d failed: %s", target, decision.desired, e)
             return [record_decision(db, decision, actor=actor, result="failed", error=str(e))]
         return [record_decision(db, decision, actor=actor, result="applied")]
+
+    def _forecast(self, prometheus, policy: Policy, now: datetime) -> int | None:
+        """What a predictive policy's forecast asks for at ``now``, refitted as the backtest refits it: every
+        ``REFIT_SECONDS``, on the history before that boundary (and at once when the policy changes)."""
+        if policy.spec.predictive is None:
+            return None
+        boundary = math.floor(now.timestamp() / REFIT_SECONDS) * REFIT_SECONDS
+        key = (boundary, policy.model_dump_json())
+        cached = self._forecasters.get(policy.name)
+        if cached is None or cached[0] != key:
+            try:
+                points = recorded.forecast_history(prometheus, policy, boundary, boundary)
+            except BackendError as e:
+                log.warning("scaling %s: forecast history unread: %s", policy.target, e)
+                return None
+            cached = self._forecasters[policy.name] = (key, Forecaster(policy, points))
+        return cached[1].replicas_at(now.timestamp())
 
     @staticmethod
     def _firing(alertmanager, policy: Policy) -> set[str]:

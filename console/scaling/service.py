@@ -151,6 +151,8 @@ def record_decision(db: Session, decision: Decision, *, actor: str, result: str,
         detail["metric_errors"] = list(decision.errors)
     if decision.alerts:
         detail["alerts"] = list(decision.alerts)
+    if decision.forecast is not None:
+        detail["forecast"] = decision.forecast
     if error is not None:
         detail["error"] = error
     record = ScaleRecord(at=decision.at, target=decision.target, actor=actor, kind="auto",

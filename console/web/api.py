@@ -16,7 +16,7 @@ from console.backends import Health, get_backends, probe_all
 from console.errors import BackendError, BackendUnavailable, Conflict, UsageProblem
 from console.telemetry import record_probes
 from console.web import (api_audit, api_correlate, api_docs, api_incidents, api_logs, api_rules, api_scale,
-                         api_services, api_silences, api_slos, api_tokens, api_traces, api_users)
+                         api_scaling_backtest, api_services, api_silences, api_slos, api_tokens, api_traces, api_users)
 from console.web.apiroutes import PREFIX, ApiError, Role, current_principal, error_response, route
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,8 @@ def me():
 
 
 for area in (api_tokens.bp, api_users.bp, api_audit.bp, api_docs.bp, api_rules.bp, api_services.bp, api_traces.bp,
-             api_logs.bp, api_correlate.bp, api_scale.bp, api_incidents.bp, api_silences.bp, api_slos.bp):
+             api_logs.bp, api_correlate.bp, api_scale.bp, api_scaling_backtest.bp, api_incidents.bp, api_silences.bp,
+             api_slos.bp):
     bp.register_blueprint(area)
 
 

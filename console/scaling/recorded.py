@@ -1,0 +1,71 @@
+"""What Prometheus recorded of a policy's metrics: the history a backtest replays and a forecast is fitted on.
+
+A per-replica metric is read as its total (``sum`` of its per-replica query), since the replay
+spreads it over the replicas it has; a total is read as it is. Windows longer than Prometheus
+answers in one range query are read in chunks. The forecast's history is read at a coarser
+``FORECAST_STEP``: the daily and weekly shapes need no finer grain.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from console.backends.prometheus import Prometheus
+from console.rules.backtest import check_window, query_range_chunked
+from console.scaling import backtest as replaying
+from console.scaling.forecast import DAY
+from console.scaling.metrics import MetricSpec
+from console.scaling.policy import Policy
+
+__all__ = ["FORECAST_STEP", "backtest", "firing_alerts", "forecast_history", "load_query", "loads"]
+
+FORECAST_STEP = 300.0
+
+
+def load_query(metric: MetricSpec, target: str) -> str:
+    """The PromQL of ``metric``'s load for ``target``: the total over replicas for a per-replica metric."""
+    query = metric.promql(target)
+    return f"sum({query})" if metric.per_replica else query
+
+
+def _points(prometheus: Prometheus, query: str, start: float, end: float, step: float) -> list[tuple[float, float]]:
+    series = query_range_chunked(prometheus, query, start, end, step)
+    return [(t, v) for t, v in (series[0].points if series else []) if not math.isnan(v)]
+
+
+def loads(prometheus: Prometheus, policy: Policy, start: float, end: float, step: float) -> dict[str, list]:
+    """Each metric's load over ``start..end`` every ``step`` seconds, by metric name."""
+    return {m.name: _points(prometheus, load_query(m, policy.target), start, end, step) for m in policy.spec.metrics}
+
+
+def forecast_history(prometheus: Prometheus, policy: Policy, start: float, end: float) -> list[tuple[float, float]]:
+    """The forecast metric's load from ``historyDays`` before ``start`` up to ``end``, every ``FORECAST_STEP``."""
+    metric = policy.spec.forecast_metric
+    first = math.floor((start - policy.spec.predictive.history_days * DAY) / FORECAST_STEP) * FORECAST_STEP
+    return _points(prometheus, load_query(metric, policy.target), first, end, FORECAST_STEP)
+
+
+def firing_alerts(prometheus: Prometheus, policy: Policy, start: float, end: float,
+                  step: float) -> Callable[[float], set[str]]:
+    """Which of the policy's ``onAlert`` alerts fired at each step, from Prometheus' ``ALERTS`` series."""
+    names = sorted({s.alert for s in policy.spec.on_alert})
+    if not names:
+        return lambda _: set()
+    query = 'ALERTS{alertstate="firing",alertname=~"%s"}' % "|".join(names)  # names match [a-zA-Z_][a-zA-Z0-9_]*
+    firing: dict[int, set[str]] = {}
+    for series in query_range_chunked(prometheus, query, start, end, step):
+        for t, _ in series.points:
+            firing.setdefault(round((t - start) / step), set()).add(series.labels.get("alertname", ""))
+    return lambda now: firing.get(round((now - start) / step), set())
+
+
+def backtest(prometheus: Prometheus, policy: Policy, start: float, end: float, step: float, *,
+             initial_replicas: int | None = None, startup_seconds: float = 0.0) -> replaying.Backtest:
+    """Replay ``policy`` over ``start..end`` against what Prometheus recorded; ``ValueError`` for a bad window."""
+    check_window(start, end, step)
+    forecaster = None
+    if policy.spec.predictive is not None:
+        forecaster = replaying.Forecaster(policy, forecast_history(prometheus, policy, start, end))
+    return replaying.replay(policy, loads(prometheus, policy, start, end, step), start, end, step,
+                            initial_replicas=initial_replicas, startup_seconds=startup_seconds,
+                            firing=firing_alerts(prometheus, policy, start, end, step), forecaster=forecaster)
