@@ -10,7 +10,7 @@ import sys
 import time
 
 SCRIPTS = ("bench.telemetry_overhead", "bench.logship_throughput", "bench.demo_time", "bench.dashboard", "bench.scaling",
-           "bench.rule_backtest", "bench.oncall")
+           "bench.rule_backtest", "bench.policy_backtest", "bench.oncall")
 
 
 def main(names: list[str]) -> int:

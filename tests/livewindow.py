@@ -1,9 +1,11 @@
-"""A rule running live for as long as the test session lasts: a Prometheus of its own evaluates it every
-``INTERVAL`` seconds against an exporter of ours whose errors follow a fault schedule. Started at collection
+"""A rule and a scaling policy running live for as long as the test session lasts: a Prometheus of its own
+evaluates the rule every ``INTERVAL`` seconds against an exporter of ours whose errors follow a fault schedule,
+and a console's scaling loop (its real loop, store and engine; replica counts kept in memory) scales on the
+exporter's load, which follows a load schedule, every ``SCALING_PERIOD`` seconds. Started at collection
 when a test marked ``live_window`` is selected (and that test is moved to the end), so the ten live minutes
-the backtest agreement needs pass while the rest of the suite runs; alone, the test waits for them.
-The exporter's counters are a function of the time since the start, so each scrape sees exactly the
-schedule."""
+the backtest agreements need pass while the rest of the suite runs; alone, the tests wait for them.
+The exporter's values are a function of the time since the start, so each scrape sees exactly the
+schedules."""
 from __future__ import annotations
 
 import threading
@@ -30,6 +32,48 @@ RULE = Rule(group="live", alert="LiveWindowErrors", expr='sum(rate(live_requests
             **{"for": "10s"})
 
 
+SCALING_PERIOD = 5.0
+# (from, load) seconds after the run began: against 10 a replica, 2, 5, 3, 7, 1, 4 and 2 replicas
+LOAD_STEPS = ((0, 15.0), (60, 45.0), (150, 25.0), (240, 65.0), (330, 8.0), (420, 35.0), (510, 15.0))
+SCALING_POLICY = """\
+apiVersion: opsconsole/v1
+kind: ScalingPolicy
+metadata: {name: live}
+spec:
+  scaleTargetRef: {name: live}
+  minReplicas: 1
+  maxReplicas: 10
+  metrics:
+    - type: External
+      external:
+        metric: {name: live_load}
+        query: sum(live_load)
+        target: {type: AverageValue, averageValue: "10"}
+  behavior:
+    scaleUp: {policies: [{type: Pods, value: 2, periodSeconds: 10}]}
+    scaleDown: {stabilizationWindowSeconds: 30, policies: [{type: Percent, value: 50, periodSeconds: 15}]}
+"""
+INITIAL_REPLICAS = 1
+
+
+def load_at(elapsed: float) -> float:
+    """The exporter's load ``elapsed`` seconds after the start."""
+    return [load for start, load in LOAD_STEPS if start <= elapsed][-1]
+
+
+class Replicas:
+    """The live target's replica count, kept in memory and ready at once (the loop's executor)."""
+
+    def __init__(self, count: int):
+        self.count = count
+
+    def replicas(self, target: str) -> tuple[int, int]:
+        return self.count, self.count
+
+    def scale(self, target: str, replicas: int) -> None:
+        self.count = replicas
+
+
 def errors_until(elapsed: float) -> float:
     """Errors counted from the run's start until ``elapsed`` seconds after it."""
     return ERRORS_PER_SECOND * sum(max(0.0, min(elapsed, end) - start) for start, end in INCIDENTS)
@@ -42,6 +86,8 @@ class LiveWindow:
     home: Path
     began: float = 0.0
     prometheus: OwnPrometheus | None = None
+    app: object | None = None
+    loop: object | None = None
     _server: ThreadingHTTPServer | None = None
 
     def start(self) -> None:
@@ -53,7 +99,9 @@ class LiveWindow:
                 elapsed = time.time() - began
                 body = ("# TYPE live_requests_total counter\n"
                         f'live_requests_total{{status="200"}} {GOOD_PER_SECOND * elapsed:.3f}\n'
-                        f'live_requests_total{{status="500"}} {errors_until(elapsed):.3f}\n').encode()
+                        f'live_requests_total{{status="500"}} {errors_until(elapsed):.3f}\n'
+                        "# TYPE live_load gauge\n"
+                        f"live_load {load_at(elapsed):g}\n").encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "text/plain; version=0.0.4")
                 self.send_header("Content-Length", str(len(body)))
@@ -80,8 +128,36 @@ class LiveWindow:
                                              f"--storage.tsdb.path={self.home / 'data'}",
                                              f"--web.listen-address={HOST}:{port}"], self.home / "prometheus.log")
         self.prometheus.start()
+        self._start_loop()
+
+    def _start_loop(self) -> None:
+        from console import create_app
+        from console.scaling import EXTENSION
+        from console.scaling.loop import Loop
+
+        policies = self.home / "policies"
+        policies.mkdir()
+        (policies / "live.yml").write_text(SCALING_POLICY)
+        self.app = create_app({"TESTING": True, "SECRET_KEY": "live", "PROMETHEUS_URL": self.prometheus.url,
+                               "DATABASE_URL": f"sqlite:///{self.home / 'console.db'}",
+                               "SCALING_HOME": str(self.home / "stack"), "SCALING_POLICIES_DIR": str(policies)})
+        self.app.extensions[EXTENSION] = Replicas(INITIAL_REPLICAS)
+        self.loop = Loop(self.app, period=SCALING_PERIOD, holder="live-window")
+        self.loop.start()
+
+    def stop_loop(self) -> None:
+        """Stop the scaling loop (and close its app); a second call does nothing."""
+        if self.loop is not None:
+            from console import store
+            from console.backends import close_backends
+
+            self.loop.stop()
+            close_backends(self.app)
+            store.get_engine(self.app).dispose()
+            self.loop = None
 
     def stop(self) -> None:
+        self.stop_loop()
         # the exporter first: a scrape cut off by Prometheus stopping would break the pipe it writes to
         if self._server is not None:
             self._server.shutdown()

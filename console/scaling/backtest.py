@@ -19,12 +19,12 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 
 from console.scaling import forecast as forecasting
-from console.scaling.engine import HISTORY_SECONDS, History, Recommendation, ScaleEvent, decide
+from console.scaling.engine import HISTORY_SECONDS, History, Recommendation, ScaleEvent, decide, memory_seconds
 from console.scaling.metrics import MetricSpec
 from console.scaling.policy import Policy
 from console.scaling.timeline import capacity_per_replica
 
-__all__ = ["REFIT_SECONDS", "Backtest", "Forecaster", "Tick", "load_metric", "replay"]
+__all__ = ["REFIT_SECONDS", "Backtest", "Forecaster", "Tick", "counterpart", "load_metric", "replay"]
 
 REFIT_SECONDS = 3600.0
 RESOLUTION = 60.0  # the forecast's grain when it is turned into replicas
@@ -43,6 +43,7 @@ class Tick:
     condition: str
     forecast: int | None = None
     under_provisioned: bool = False
+    forecast_load: float | None = None
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,12 @@ class Forecaster:
         last = int((now + self.lead - boundary) // RESOLUTION)
         return math.ceil(float(fitted[1][first:last + 1].max()) / self.capacity - 1e-9)
 
+    def load_at(self, now: float) -> float | None:
+        """The forecast load of the minute of ``now`` (None while there is too little history)."""
+        boundary = self._boundary(now)
+        fitted = self._fit(boundary)
+        return None if fitted is None else float(fitted[1][int((now - boundary) // RESOLUTION)])
+
     def wape(self, actual: Points) -> float | None:
         """How far the forecasts in force were from ``actual`` (None without a model or load)."""
         periods: dict[float, list[tuple[float, float]]] = {}
@@ -149,6 +156,8 @@ def replay(policy: Policy, loads: Mapping[str, Points], start: float, end: float
     downs: deque[ScaleEvent] = deque()
     judged = load_metric(policy)
     capacity = capacity_per_replica(judged)[0] if judged is not None else None
+    # what decide never reads is dropped: the loop keeps an hour, the replay only the policy's windows
+    memory = timedelta(seconds=min(memory_seconds(policy), HISTORY_SECONDS))
     ticks, events = [], []
     under = 0.0
     replica_seconds = 0.0
@@ -160,16 +169,17 @@ def replay(policy: Policy, loads: Mapping[str, Points], start: float, end: float
         observed = {m.name: _observed(m, by_step.get(m.name, {}).get(k), ready)
                     for m in policy.spec.metrics}
         at = datetime.fromtimestamp(now, timezone.utc)
-        cutoff = at - timedelta(seconds=HISTORY_SECONDS)
+        cutoff = at - memory
         for kept in (recommendations, ups, downs):
-            while kept and kept[0].at <= cutoff:
+            while kept and kept[0].at < cutoff:  # the legacy window includes its first second
                 kept.popleft()
         wanted = forecaster.replicas_at(now) if forecaster is not None else None
         decision = decide(policy, at, observed, replicas, ready, History(tuple(recommendations), tuple(ups),
                                                                             tuple(downs)), firing(now), wanted)
         load = by_step.get(judged.name, {}).get(k) if judged is not None else None
         short = load is not None and capacity is not None and load > capacity * ready
-        ticks.append(Tick(now, replicas, ready, load, decision.desired, decision.condition, wanted, short))
+        ticks.append(Tick(now, replicas, ready, load, decision.desired, decision.condition, wanted, short,
+                          forecaster.load_at(now) if forecaster is not None else None))
         under += step if short else 0.0
         replica_seconds += replicas * step
         if decision.recommendation is not None:
@@ -188,6 +198,23 @@ def replay(policy: Policy, loads: Mapping[str, Points], start: float, end: float
     return Backtest(policy.name, step, tuple(ticks), tuple(events), under, replica_seconds / 3600,
                     judged.name if judged is not None else None, capacity,
                     forecaster.wape([p for p in judged_points if start <= p[0] <= end]) if forecaster else None)
+
+
+def counterpart(policy: Policy, *, lead_seconds: int = 600) -> Policy | None:
+    """The policy to compare ``policy`` with: without its forecast when it is predictive, else the same scaling
+    ahead of a forecast of its load (``forecastAndScale``); None when it has no per-replica load to forecast."""
+    document = policy.model_dump(mode="json", by_alias=True, exclude_none=True)
+    spec = document["spec"]
+    if policy.spec.predictive is not None:
+        spec.pop("predictive")
+        document["metadata"]["name"] = f"{policy.name}-reactive"
+    else:
+        judged = load_metric(policy)
+        if judged is None:
+            return None
+        spec["predictive"] = {"mode": "forecastAndScale", "metric": judged.name, "leadSeconds": lead_seconds}
+        document["metadata"]["name"] = f"{policy.name}-predictive"
+    return Policy.model_validate(document)
 
 
 def _observed(metric: MetricSpec, value: float | None, ready: int) -> float | list[float] | None:

@@ -140,6 +140,16 @@ def decide(policy: Policy, now: datetime, observed: Observed, current_replicas: 
                     alerts=tuple(a for a, _ in steps))
 
 
+def memory_seconds(policy: Policy) -> int:
+    """How far back ``decide`` looks into the history for ``policy``: its longest stabilization window or rate
+    period (the legacy path's five-minute window without ``behavior``)."""
+    behavior = policy.spec.behavior
+    if behavior is None:
+        return DOWNSCALE_STABILIZATION_SECONDS
+    rules = (scale_up_rules(behavior.scale_up), scale_down_rules(behavior.scale_down))
+    return max(max(r.stabilization_window_seconds, *(p.period_seconds for p in r.policies)) for r in rules)
+
+
 def scale_up_rules(rules: ScalingRules | None) -> ScalingRules:
     """The scale-up rules with the Kubernetes defaults filled in (4 pods or 100 % per 15 s, no window)."""
     if rules is None:

@@ -16,7 +16,7 @@ import os
 import socket
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
@@ -42,6 +42,8 @@ from console.store.models import utcnow
 __all__ = ["DEFAULT_PERIOD", "Loop", "history", "measure", "observe"]
 
 DEFAULT_PERIOD = 15.0
+# how long after its grid time a tick runs: the scrapes up to that time are stored by then
+TICK_DELAY = 0.5
 log = logging.getLogger(__name__)
 
 
@@ -171,13 +173,24 @@ class Loop:
             log.warning("scaling %s: alerts unread: %s", policy.target, e)
             return set()
 
+    def on_grid(self, at: datetime) -> datetime:
+        """The tick time a tick running at ``at`` decides for: the last multiple of the period ``TICK_DELAY``
+        before it. Decisions on that grid, from samples already in Prometheus, are what a backtest stepping
+        by the period from a grid time replays exactly."""
+        seconds = math.floor((at.timestamp() - TICK_DELAY) / self.period) * self.period
+        return datetime.fromtimestamp(seconds, UTC)
+
     def start(self) -> None:
-        """Run in the background: the lease twice a period, a tick every period."""
+        """Run in the background: the lease twice a period, a tick every period, ``TICK_DELAY`` after each
+        multiple of the period."""
         scheduler = BackgroundScheduler(timezone="UTC")
         scheduler.add_job(lambda: self.campaign(utcnow()), "interval", seconds=self.period / 2,
                           id="scaling-lease", max_instances=1, coalesce=True)
-        scheduler.add_job(lambda: self.tick(utcnow()), "interval", seconds=self.period,
-                          id="scaling-tick", max_instances=1, coalesce=True)
+        first = self.on_grid(utcnow()) + timedelta(seconds=self.period + TICK_DELAY)
+        # a tick late by less than a period still decides for its own grid time, so it is run, not skipped
+        scheduler.add_job(lambda: self.tick(self.on_grid(utcnow())), "interval", seconds=self.period,
+                          start_date=first, id="scaling-tick", max_instances=1, coalesce=True,
+                          misfire_grace_time=max(1, int(self.period)))
         scheduler.start()
         self._scheduler = scheduler
 

@@ -7,6 +7,7 @@ shares: the name pattern, quantities (``500m``, ``2k``) and ``PolicyError``.
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -112,12 +113,12 @@ class MetricSpec(StrictModel):
             raise ValueError("a Resource metric takes an AverageValue or Utilization target")
         return self
 
-    @property
+    @cached_property
     def source(self) -> MetricSource | ResourceSource:
         """The section that matches ``type``."""
         return getattr(self, self.type.lower())
 
-    @property
+    @cached_property
     def name(self) -> str:
         """The metric's name as decisions and pages show it."""
         return "cpu" if self.type == "Resource" else self.source.metric.name

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from console.scaling.metrics import MetricSpec
 
-__all__ = ["Record", "capacity_per_replica", "chart", "load_points"]
+__all__ = ["Record", "backtest_chart", "capacity_per_replica", "chart", "load_points"]
 
 
 class Record(Protocol):
@@ -87,3 +87,14 @@ def chart(load: list[tuple[float, float]], records: Sequence[Record], metric: Me
             "marks": marks, "range": [start.timestamp(), end.timestamp()],
             "load_label": metric.name + (" (all replicas)" if metric.per_replica else ""),
             "capacity_label": "target × replicas" if scales else "target"}
+
+
+def backtest_chart(runs: Sequence[Any]) -> dict[str, Any]:
+    """Backtests of one window side by side (``console.scaling.backtest.Backtest``): the load and the forecast
+    load on the first run's ticks, each run's replicas, and the load per replica the policies are sized for."""
+    first = runs[0]
+    forecast = next((r for r in runs if any(t.forecast_load is not None for t in r.ticks)), None)
+    return {"x": [t.at for t in first.ticks], "load": [t.load for t in first.ticks],
+            "forecast_load": [t.forecast_load for t in forecast.ticks] if forecast else None,
+            "runs": [{"name": r.policy, "replicas": [t.replicas for t in r.ticks]} for r in runs],
+            "load_label": first.load_metric or "load", "capacity": first.capacity}

@@ -56,6 +56,7 @@ class RunOut(BaseModel):
     ready: list[int]
     load: list[float | None]
     forecast: list[int | None]
+    forecast_load: list[float | None]
 
 
 class BacktestOut(BaseModel):
@@ -75,7 +76,7 @@ def run_out(run: Backtest) -> RunOut:
                   events=[EventOut(at=t, from_replicas=a, to_replicas=b) for t, a, b in run.events],
                   at=[t.at for t in run.ticks], replicas=[t.replicas for t in run.ticks],
                   ready=[t.ready for t in run.ticks], load=[t.load for t in run.ticks],
-                  forecast=[t.forecast for t in run.ticks])
+                  forecast=[t.forecast for t in run.ticks], forecast_load=[t.forecast_load for t in run.ticks])
 
 
 @route(bp, "POST", "/scaling/policies/<int:policy_id>/backtest", role="viewer", body=BacktestIn, response=BacktestOut,

@@ -7,17 +7,22 @@ Scaling by hand goes through ``POST /api/v1/scale`` or ``opsconsole scale``.
 """
 from __future__ import annotations
 
+import math
 import re
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from console import auth, store
-from console.errors import Conflict
-from console.scaling import service
+from console.backends import get_backend
+from console.correlate import parse_window
+from console.errors import BackendError, Conflict, UsageProblem
+from console.scaling import recorded, service
+from console.scaling.backtest import counterpart
 from console.scaling.metrics import NAME
 from console.scaling.models import PolicyRecord
-from console.scaling.policy import PolicyError, check_document, document_diff, document_text
+from console.scaling.policy import Policy, PolicyError, check_document, document_diff, document_text
+from console.scaling.timeline import backtest_chart
 from console.web import scaling_data as data
 from console.web.dashboard import request_window
 from console.web.dashboard_data import now
@@ -26,6 +31,7 @@ from console.web.pages import current_role_allows, page_or_partial
 bp = Blueprint("scaling", __name__)
 
 REFRESH_SECONDS = 10
+BACKTEST_POINTS = 3000  # ticks charted at most: the step grows with the window
 MAX_DOCUMENT = 64 * 1024
 AUDIT_ACTION = "scale.save_policy"  # the API's name for the same change
 NEW_POLICY = """\
@@ -180,3 +186,34 @@ def validate():
     policy, problems = check_document(_posted())
     overview = data.preview(policy, now()) if policy is not None else None
     return render_template("scaling/_policy_check.html", problems=problems, overview=overview)
+
+
+@bp.get("/scaling/<target>/backtest")
+@auth.login_required
+def backtest(target: str):
+    """The target's policy and its counterpart (predictive or reactive) replayed side by side over the range."""
+    record = _record(target)
+    try:
+        window = parse_window(now=now(), range=request.args.get("range") or ("24h" if "start" not in request.args
+                                                                             else None),
+                              start=request.args.get("start") or None, end=request.args.get("end") or None)
+    except UsageProblem as e:
+        abort(400, str(e))
+    lead = min(max(request.args.get("lead", 600, type=int), 0), 6 * 3600)
+    startup = min(max(request.args.get("startup", 30, type=int), 0), 3600)
+    span = (window.end - window.start).total_seconds()
+    step = max(15, math.ceil(span / BACKTEST_POINTS / 15) * 15)
+    policies = [Policy.model_validate(record.document)]
+    other = counterpart(policies[0], lead_seconds=lead)
+    policies += [other] if other is not None else []
+    runs, error = [], None
+    try:
+        runs = [recorded.backtest(get_backend("prometheus"), p, window.start.timestamp(), window.end.timestamp(),
+                                  step, startup_seconds=startup) for p in policies]
+    except BackendError as e:
+        error = str(e)
+    except ValueError as e:
+        abort(400, str(e))
+    return render_template("scaling/backtest.html", record=record, target=target, window=window, runs=runs,
+                           chart=backtest_chart(runs) if runs else None, error=error, lead=lead, startup=startup,
+                           step=step, other=other)

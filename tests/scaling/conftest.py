@@ -9,21 +9,7 @@ import pytest
 from console import auth, create_app, store
 from console.backends import close_backends
 from console.scaling import EXTENSION
-
-
-class MemoryExecutor:
-    """Replica counts kept in a dict: the scale API's behaviour without processes behind it."""
-
-    def __init__(self, counts: dict[str, int]):
-        self.counts = dict(counts)
-        self.calls: list[tuple[str, int]] = []
-
-    def replicas(self, target: str) -> tuple[int, int]:
-        return self.counts[target], self.counts[target]
-
-    def scale(self, target: str, replicas: int) -> None:
-        self.calls.append((target, replicas))
-        self.counts[target] = replicas
+from scalekit import MemoryExecutor
 
 
 @pytest.fixture

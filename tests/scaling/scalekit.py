@@ -1,4 +1,5 @@
-"""Shared by the scaling tests: a policy whose one metric is a constant, so its decisions are known in advance."""
+"""Shared by the scaling tests: a policy whose one metric is a constant, so its decisions are known in advance,
+and replica counts kept in memory."""
 from __future__ import annotations
 
 
@@ -19,3 +20,18 @@ spec:
         query: vector(60)
         target: {{type: AverageValue, averageValue: "20"}}
 """
+
+
+class MemoryExecutor:
+    """Replica counts kept in a dict: the scale API's behaviour without processes behind it."""
+
+    def __init__(self, counts: dict[str, int]):
+        self.counts = dict(counts)
+        self.calls: list[tuple[str, int]] = []
+
+    def replicas(self, target: str) -> tuple[int, int]:
+        return self.counts[target], self.counts[target]
+
+    def scale(self, target: str, replicas: int) -> None:
+        self.calls.append((target, replicas))
+        self.counts[target] = replicas

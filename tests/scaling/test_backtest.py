@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from console.scaling.backtest import Forecaster, replay
+from console.scaling.backtest import Forecaster, counterpart, replay
 from console.scaling.engine import decide
 from console.scaling.forecast import DAY
 from console.scaling.policy import validate_policy
@@ -133,3 +133,25 @@ def test_it_asks_for_the_peak_of_the_lead_window():
     assert forecaster.replicas_at(now) == math.ceil(at_peak / 20) > math.ceil(at_now / 20)
     right_now = policy(predictive={"mode": "forecastAndScale", "leadSeconds": 0})
     assert Forecaster(right_now, load[::20]).replicas_at(now) == math.ceil(at_now / 20)
+
+
+def test_it_compares_a_policy_with_its_predictive_or_reactive_counterpart():
+    reactive = policy()
+    ahead = counterpart(reactive, lead_seconds=900)
+    assert (ahead.name, ahead.spec.predictive.mode, ahead.spec.predictive.metric, ahead.spec.predictive.lead_seconds) \
+        == ("gateway-predictive", "forecastAndScale", "rps", 900)
+    back = counterpart(ahead)
+    assert back.name == "gateway-predictive-reactive" and back.spec.predictive is None
+    latency = {"type": "External", "external": {"metric": {"name": "p95"}, "target": {"type": "Value", "value": 1}}}
+    assert counterpart(validate_policy({"metadata": {"name": "x"}, "spec": {
+        "scaleTargetRef": {"name": "x"}, "maxReplicas": 3, "metrics": [latency]}})) is None
+
+
+def test_it_charts_the_forecast_load_it_acted_on():
+    load = diurnal_week_and_a_half()
+    ahead = policy(predictive={"mode": "forecastAndScale"})
+    start = START + 14 * DAY
+    run = replay(ahead, {"rps": load}, start, start + 3600, 60, initial_replicas=3,
+                 forecaster=Forecaster(ahead, load[::20]))
+    for tick in run.ticks:
+        assert tick.forecast_load == pytest.approx(dict(load)[tick.at], rel=0.15)

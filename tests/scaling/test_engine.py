@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from console.scaling.engine import History, Recommendation, ScaleEvent, decide
+from console.scaling.engine import History, Recommendation, ScaleEvent, decide, memory_seconds
 from console.scaling.policy import validate_policy
 
 NOW = datetime(2025, 1, 6, 12, 0, tzinfo=UTC)  # a Monday
@@ -295,3 +295,16 @@ def test_it_explains_each_step():
         "want: 0.25 against target 1 (ratio 0.250) -> 2",
         "stabilized to 6: the highest recommendation of the last 120 s",
     )
+
+
+@pytest.mark.parametrize(("behavior", "expected"), [
+    pytest.param(None, 300, id="legacy: the five-minute window"),
+    pytest.param({}, 300, id="behavior with the defaults: the scale-down window"),
+    pytest.param({"scaleDown": {"stabilizationWindowSeconds": 30,
+                                "policies": [{"type": "Pods", "value": 1, "periodSeconds": 600}]}}, 600,
+                 id="a rate period longer than the windows"),
+    pytest.param({"scaleUp": {"stabilizationWindowSeconds": 900}, "scaleDown": {"stabilizationWindowSeconds": 0}}, 900,
+                 id="the scale-up window"),
+])
+def test_it_says_how_far_back_it_looks(behavior, expected):
+    assert memory_seconds(policy(behavior=behavior)) == expected

@@ -19,8 +19,8 @@ from console.scaling.forecast import DAY, wape
 from console.scaling.policy import validate_policy
 from deploy.local.layout import HOST, Layout, Ports
 from sample_services.backfill import HEAD_BLOCK, create_blocks
-from tests.kit import OwnPrometheus, eventually, free_port
-from tests.scaling.conftest import MemoryExecutor
+from kit import PASSWORD, OwnPrometheus, browser_page, free_port, serving
+from scalekit import MemoryExecutor
 
 PEAK_RPS = 100.0
 PER_REPLICA = 10.0
@@ -196,3 +196,29 @@ def test_the_loop_acts_on_the_forecast_the_backtest_replays(console, history):
     assert record.detail["forecast"] == wanted
     assert record.to_replicas >= wanted > 1
     assert app.extensions[EXTENSION].counts["gateway"] == record.to_replicas
+
+
+def test_the_backtest_page_charts_both_policies_and_the_forecast(console, history, artifacts):
+    from playwright.sync_api import expect
+
+    from console.correlate.window import iso
+    app, _ = console
+    with app.app_context():
+        from console.scaling import service
+
+        service.save_policy(store.session(), validate_policy(policy_document("gateway")), actor="test")
+        auth.create_user(store.session(), name="charlie", password=PASSWORD, role="viewer")
+    held_out = datetime.fromtimestamp(history.end - DAY, UTC)
+    span = f"range=custom&start={iso(held_out)}&end={iso(held_out + timedelta(days=1))}"
+    with serving(app) as url, browser_page(url, "charlie") as page:
+        page.goto(f"{url}/scaling/gateway")
+        page.click("text=backtest")
+        page.goto(f"{page.url}?{span}&startup=60")
+        page.wait_for_selector("#backtest-chart canvas")
+        rows = page.locator("#backtest-summary tbody tr")
+        expect(rows).to_have_count(2)
+        expect(rows.nth(0)).to_contain_text("gateway")
+        expect(rows.nth(1)).to_contain_text("gateway-predictive")
+        expect(rows.nth(1).locator("td").nth(4)).to_contain_text("%")
+        expect(page.locator(".u-legend")).to_contain_text("forecast")
+        page.screenshot(path=artifacts / "scaling-backtest.png", full_page=True)
