@@ -9,15 +9,14 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from console.errors import UsageProblem
-from deploy.local import install
+from deploy.local import install, kubebuild
 from deploy.local import stack as local_stack
 from deploy.local.layout import Layout, Ports, current, home_dir, load_ports
 
 
 @click.group("stack")
 def stack() -> None:
-    """Run Prometheus, Alertmanager, Elasticsearch, Jaeger, nginx and Redis on loopback."""
+    """Run Prometheus, Alertmanager, Elasticsearch, Jaeger, nginx and Redis (and Kubernetes) on loopback."""
 
 
 @stack.command("up")
@@ -28,22 +27,26 @@ def stack() -> None:
               show_default=True, help="Where Jaeger keeps traces.")
 def up(wait: bool, extras: tuple[str, ...], jaeger_storage: str) -> None:
     """Install what is missing and start every part that is not running."""
-    if "kubernetes" in extras:
-        raise UsageProblem("--with kubernetes is not available yet")
     layout = Layout(home_dir())
     # Saved ports first (a second `up` finds the same stack), then the environment's overrides.
     ports = Ports.from_env(load_ports(layout))
     console = Console(stderr=True)
-    done = local_stack.up(layout, ports, wait=wait, jaeger_storage=jaeger_storage, console=console)
+    done = local_stack.up(layout, ports, wait=wait, jaeger_storage=jaeger_storage, extras=extras, console=console)
+    if "kubernetes" in extras:
+        console.print(f"kubeconfig: {layout.kubeconfig}")
     for line in done or ["nothing to do: every part is running"]:
         console.print(line)
 
 
 @stack.command("install")
-def install_() -> None:
+@click.option("--with", "extras", multiple=True, type=click.Choice(["kubernetes"]),
+              help="Also build an optional part.")
+def install_(extras: tuple[str, ...]) -> None:
     """Install or build whatever part is missing, without starting anything."""
     console = Console(stderr=True)
     done = install.install_all(console)
+    if "kubernetes" in extras:
+        done += kubebuild.ensure_kubernetes(console)
     for line in done or ["nothing to install: every part is in place"]:
         console.print(line)
 

@@ -58,9 +58,9 @@ def ensure_debian_packages(console: Console) -> list[str]:
         raise InstallError(f"missing {', '.join(missing)}: run as root or apt-get install them")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     with console.status("apt-get update"):
-        _run(["apt-get", "update"], env=env)
+        run(["apt-get", "update"], env=env)
     with console.status(f"apt-get install {' '.join(missing)}"):
-        _run(["apt-get", "install", "-y", "--no-install-recommends", *missing], env=env)
+        run(["apt-get", "install", "-y", "--no-install-recommends", *missing], env=env)
     for pkg in missing:
         _stop_system_daemon(pkg)
     return [f"installed {pkg}" for pkg in missing]
@@ -81,7 +81,7 @@ def ensure_elasticsearch(console: Console) -> list[str]:
         archive = _maven_zip()
         if not archive.exists():
             with console.status(f"mvn dependency:get elasticsearch {ES_VERSION}"):
-                _run(["mvn", "-q", "dependency:get", f"-Dartifact={ES_ARTIFACT}", "-Dtransitive=false"])
+                run(["mvn", "-q", "dependency:get", f"-Dartifact={ES_ARTIFACT}", "-Dtransitive=false"])
             done.append(f"downloaded elasticsearch {ES_VERSION}")
         with console.status(f"unpacking elasticsearch {ES_VERSION}"):
             _unzip(archive, unpacked)
@@ -124,18 +124,18 @@ def ensure_jaeger(console: Console) -> list[str]:
     build = cache_dir() / "jaeger-build"
     build.mkdir(parents=True, exist_ok=True)
     binary.parent.mkdir(parents=True, exist_ok=True)
-    with open(build / ".lock", "w") as lock:
+    with open(build / ".lock", "w") as held:
         # A concurrent `stack up` may be building: wait for it rather than build twice.
         with console.status(f"waiting for another build of jaeger {JAEGER_VERSION}"):
-            _lock(lock, JAEGER_BUILD_TIMEOUT)
+            lock(held, JAEGER_BUILD_TIMEOUT)
         if binary.exists():
             return []
         with console.status(f"building jaeger {JAEGER_VERSION} with go (about 4 minutes, once)"):
             if not (build / "go.mod").exists():
-                _run(["go", "mod", "init", "opsconsole.local/jaegerbuild"], cwd=build)
-            _run(["go", "get", "-tool", f"{JAEGER_MODULE}@{JAEGER_VERSION}"], cwd=build)
+                run(["go", "mod", "init", "opsconsole.local/jaegerbuild"], cwd=build)
+            run(["go", "get", "-tool", f"{JAEGER_MODULE}@{JAEGER_VERSION}"], cwd=build)
             partial = binary.with_name(binary.name + ".partial")
-            _run(["go", "build", "-o", str(partial), JAEGER_MODULE], cwd=build, timeout=JAEGER_BUILD_TIMEOUT)
+            run(["go", "build", "-o", str(partial), JAEGER_MODULE], cwd=build, timeout=JAEGER_BUILD_TIMEOUT)
             partial.rename(binary)
     return [f"built jaeger {JAEGER_VERSION}"]
 
@@ -169,7 +169,8 @@ def _stop_system_daemon(package: str) -> None:
         pass
 
 
-def _lock(handle, timeout: float) -> None:
+def lock(handle, timeout: float, *, what: str = "jaeger") -> None:
+    """Take an exclusive flock on ``handle``, waiting at most ``timeout`` seconds for another build of ``what``."""
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -177,12 +178,13 @@ def _lock(handle, timeout: float) -> None:
             return
         except BlockingIOError:
             if time.monotonic() > deadline:
-                raise InstallError("timed out waiting for another jaeger build") from None
+                raise InstallError(f"timed out waiting for another {what} build") from None
             time.sleep(1.0)
 
 
-def _run(argv: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None,
-         timeout: float = 900.0) -> None:
+def run(argv: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None,
+        timeout: float = 900.0) -> None:
+    """Run ``argv`` with its output appended to the install log; ``InstallError`` with the log's tail on failure."""
     log = cache_dir() / "logs" / "install.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "a") as out:

@@ -45,6 +45,13 @@ class Ports:
     redis: int = 6379
     console: int = 8080
     logship_metrics: int = 9465
+    # the optional Kubernetes control plane (`stack up --with kubernetes`)
+    etcd: int = 2379
+    etcd_peer: int = 2380
+    kube_apiserver: int = 6443
+    kube_controller_manager: int = 10257
+    kube_scheduler: int = 10259
+    kwok: int = 10247
 
     @classmethod
     def from_env(cls, base: Ports | None = None) -> Ports:
@@ -110,6 +117,16 @@ class Layout:
         """Alert rule files that Prometheus loads (``rule_files``)."""
         return self.home / "rules"
 
+    @property
+    def kubernetes(self) -> Path:
+        """The control plane's certificates, keys, tokens and kubeconfigs (private keys 0600)."""
+        return self.home / "kubernetes"
+
+    @property
+    def kubeconfig(self) -> Path:
+        """The admin kubeconfig of the local control plane."""
+        return self.kubernetes / "admin.kubeconfig"
+
     def pid_file(self, name: str) -> Path:
         return self.run / f"{name}.pid"
 
@@ -121,12 +138,19 @@ class Layout:
             path.mkdir(parents=True, exist_ok=True)
 
 
-def save_ports(layout: Layout, ports: Ports) -> None:
-    """Record the ports of a started stack so later commands find it."""
+def save_ports(layout: Layout, ports: Ports, *, extras: tuple[str, ...] = ()) -> None:
+    """Record the ports of a started stack, and its optional parts (``extras``), so later commands find them."""
     layout.home.mkdir(parents=True, exist_ok=True)
     tmp = layout.state_file.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"ports": ports.as_dict()}, indent=2) + "\n")
+    tmp.write_text(json.dumps({"ports": ports.as_dict(), "extras": sorted(extras)}, indent=2) + "\n")
     tmp.replace(layout.state_file)
+
+
+def load_extras(layout: Layout) -> tuple[str, ...]:
+    """The optional parts (``kubernetes``) the stack under ``layout.home`` was started with."""
+    if layout.state_file.exists():
+        return tuple(json.loads(layout.state_file.read_text()).get("extras", ()))
+    return ()
 
 
 def load_ports(layout: Layout) -> Ports:

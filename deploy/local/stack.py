@@ -14,11 +14,16 @@ from dataclasses import dataclass, fields
 from rich.console import Console
 
 from console.errors import PortInUse, StartError
-from deploy.local import install, process, sysuser
-from deploy.local.layout import HOST, SERVICES, Layout, Ports, save_ports
-from deploy.local.parts import PARTS, Options, Part, by_name
+from deploy.local import install, kubebuild, kubeparts, process, sysuser
+from deploy.local.layout import HOST, SERVICES, Layout, Ports, load_extras, save_ports
+from deploy.local.parts import PARTS, Options, Part
 
 HEALTH_TIMEOUT = 120.0  # Elasticsearch alone needs about 20 s on two cores
+EXTRAS = ("kubernetes",)
+# parts that must be healthy before another starts: the apiserver gives up on an etcd it cannot reach,
+# and its start writes the kubeconfigs the other Kubernetes parts read
+NEEDS = {"kube-apiserver": ("etcd",), "kube-controller-manager": ("kube-apiserver",),
+         "kube-scheduler": ("kube-apiserver",), "kwok": ("kube-apiserver",)}
 
 
 @dataclass(frozen=True)
@@ -30,36 +35,58 @@ class PartStatus:
     healthy: bool
 
 
+def parts_for(extras: tuple[str, ...] | list[str]) -> tuple[Part, ...]:
+    """The six parts, plus the Kubernetes control plane when ``extras`` names it."""
+    return PARTS + (kubeparts.KUBE_PARTS if "kubernetes" in extras else ())
+
+
 def up(layout: Layout, ports: Ports, *, wait: bool = True, scrape_interval: str = "5s",
-       jaeger_storage: str = "memory", console: Console | None = None,
-       timeout: float = HEALTH_TIMEOUT) -> list[str]:
-    """Install what is missing and start every part not yet running; returns what was done."""
+       jaeger_storage: str = "memory", extras: tuple[str, ...] = (), base: bool = True,
+       console: Console | None = None, timeout: float = HEALTH_TIMEOUT) -> list[str]:
+    """Install what is missing and start every part not yet running (``extras``: also ``kubernetes``); what was done.
+
+    ``base=False`` leaves out the six usual parts: only the optional ones are installed and started.
+    """
     console = console or Console(stderr=True)
+    unknown = set(extras) - set(EXTRAS)
+    if unknown:
+        raise ValueError(f"unknown optional part {sorted(unknown)[0]!r}; one of {', '.join(EXTRAS)}")
+    # an optional part started earlier stays part of this stack while it runs
+    extras = tuple(sorted(set(extras) | {e for e in load_extras(layout) if _extra_running(layout, e)}))
+    parts = parts_for(extras)[0 if base else len(PARTS):]
     options = Options(scrape_interval=scrape_interval, jaeger_storage=jaeger_storage)
-    to_start = [part for part in PARTS if not process.is_running(layout, part.name)]
+    to_start = [part for part in parts if not process.is_running(layout, part.name)]
     for part in to_start:
         for port in part.ports(ports):
             if not port_free(port):
                 raise PortInUse(part.name, port)
-    done = install.install_all(console)
+    done = install.install_all(console) if base else []
+    if "kubernetes" in extras:
+        done += kubebuild.ensure_kubernetes(console)
     layout.ensure()
+    needs = dict(NEEDS, jaeger=("elasticsearch",) if jaeger_storage == "elasticsearch" else ())
     for part in to_start:
-        if part.name == "jaeger" and jaeger_storage == "elasticsearch":
-            _wait_healthy(layout, ports, [by_name("elasticsearch")], timeout, console)
+        if needs.get(part.name):
+            _wait_healthy(layout, ports, [p for p in parts if p.name in needs[part.name]], timeout, console)
         launch = part.launch(layout, ports, options)
         process.start(layout, part.name, launch.argv, env=launch.env, cwd=launch.cwd, user=launch.user)
         done.append(f"started {part.name}")
-    save_ports(layout, ports)
+    save_ports(layout, ports, extras=extras)
+    if "kubernetes" in extras:
+        # the fake nodes are objects in the apiserver: it must be up (and kwok, to make them Ready)
+        _wait_healthy(layout, ports, list(kubeparts.KUBE_PARTS), timeout, console)
+        done += kubeparts.register_nodes(layout)
     if wait:
-        _wait_healthy(layout, ports, list(PARTS), timeout, console)
+        _wait_healthy(layout, ports, list(parts), timeout, console)
     return done
 
 
 def status(layout: Layout, ports: Ports) -> list[PartStatus]:
     """Each part's URL and whether its health endpoint answers well (probed concurrently)."""
-    with ThreadPoolExecutor(max_workers=len(PARTS)) as pool:
-        health = list(pool.map(lambda part: part.healthy(ports), PARTS))
-    return [PartStatus(part.name, part.url(ports), ok) for part, ok in zip(PARTS, health)]
+    parts = parts_for(load_extras(layout))
+    with ThreadPoolExecutor(max_workers=len(parts)) as pool:
+        health = list(pool.map(lambda part: part.healthy(ports), parts))
+    return [PartStatus(part.name, part.url(ports), ok) for part, ok in zip(parts, health)]
 
 
 def down(layout: Layout, *, timeout: float = 15.0) -> list[str]:
@@ -115,6 +142,10 @@ def free_ports(*, attempts: int = 200) -> Ports:
     finally:
         for sock in held:
             sock.close()
+
+
+def _extra_running(layout: Layout, extra: str) -> bool:
+    return any(process.is_running(layout, part.name) for part in parts_for((extra,))[len(PARTS):])
 
 
 def _wait_healthy(layout: Layout, ports: Ports, waiting: list[Part], timeout: float, console: Console) -> None:

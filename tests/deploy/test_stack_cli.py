@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from console.errors import UsageProblem
 from deploy.local import stack as local_stack
 from deploy.local.cli import stack
+from deploy.local.layout import Layout, Ports, save_ports
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,10 +37,21 @@ def test_it_exits_2_with_one_line_naming_the_port_and_the_part_when_a_port_is_ta
     assert done.stderr.strip().splitlines() == [f"opsconsole: error: port {port} needed by jaeger is already in use"]
 
 
-def test_it_refuses_kubernetes_for_now(env):
-    result = CliRunner().invoke(stack, ["up", "--with", "kubernetes"], env=env)
-    assert isinstance(result.exception, UsageProblem)
-    assert "not available yet" in str(result.exception)
+def test_it_offers_kubernetes_as_the_only_optional_part(env):
+    result = CliRunner().invoke(stack, ["up", "--with", "nomad"], env=env)
+    assert result.exit_code == 2
+    assert "'nomad' is not 'kubernetes'" in result.output
+
+
+def test_it_lists_the_kubernetes_parts_of_a_stack_started_with_them(env):
+    apiserver = int(env["OPSCONSOLE_KUBE_APISERVER_PORT"])
+    save_ports(Layout(Path(env["OPSCONSOLE_HOME"])), Ports(kube_apiserver=apiserver), extras=("kubernetes",))
+    result = CliRunner().invoke(stack, ["status", "--json"], env=env)
+    assert result.exit_code == 1
+    parts = {p["name"]: p for p in json.loads(result.output)}
+    assert list(parts)[6:] == ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"]
+    assert parts["kube-apiserver"] == {"name": "kube-apiserver", "url": f"https://127.0.0.1:{apiserver}",
+                                       "healthy": False}
 
 
 def test_it_reports_a_stopped_stack_as_unhealthy_json(env):
