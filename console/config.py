@@ -65,7 +65,8 @@ ENV_KEYS = {f"OPSCONSOLE_{key}": key for key in (*URL_KEYS, "SECRET_KEY", "BACKE
                                                   "NOTIFY_ATTEMPTS", "NOTIFY_BACKOFF", "NOTIFY_TIMEOUT",
                                                   "PUBLIC_URL", "ACK_LINK_TTL", "NOTIFY_EVIDENCE",
                                                   "ONCALL_POLICIES", "ESCALATION_TICK", "SQLITE_SYNCHRONOUS",
-                                                  "SLO_DIR")}
+                                                  "SLO_DIR", "SCALING_EXECUTOR", "SCALING_KUBECONFIG",
+                                                  "SCALING_NAMESPACE")}
 
 
 def stack_settings(ports: Ports) -> dict[str, Any]:

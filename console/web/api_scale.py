@@ -12,9 +12,9 @@ from flask import request
 from pydantic import BaseModel, ConfigDict, Field
 
 from console import store
-from console.errors import OpsError, StackNotRunning
+from console.errors import Conflict, OpsError, StackNotRunning
 from console.scaling import executor, service
-from console.scaling.executors.local import UnknownService
+from console.scaling.executors import UnknownWorkload
 from console.scaling.policy import NAME, Policy
 from console.store import utcnow
 from console.web.apiroutes import (
@@ -133,12 +133,15 @@ def scale(body: ScaleRequest):
     try:
         record = service.scale(db, executor(), target=body.target, replicas=body.replicas, reason=body.reason,
                                dry_run=body.dry_run, actor=current_principal().name, now=utcnow())
-    except (service.UnknownTarget, UnknownService) as e:
+    except (service.UnknownTarget, UnknownWorkload) as e:
         raise ApiError(404, "not_found", str(e)) from e
     except service.OutOfBounds as e:
         raise ApiError(422, "out_of_bounds", str(e)) from e
     except StackNotRunning as e:
         raise ApiError(503, "stack_not_running", str(e)) from e
+    except Conflict as e:
+        # the executor will not act (an HPA owns the target) or lost every race for it
+        raise ApiError(409, "conflict", str(e)) from e
     except OpsError as e:
         raise ApiError(502, "scale_failed", str(e)) from e
     answer = ScaleEventOut.model_validate(record)
@@ -161,7 +164,7 @@ def get_status(target: str):
     """The state of one target."""
     try:
         now = service.status(store.session(), executor(), target, utcnow())
-    except (service.UnknownTarget, UnknownService) as e:
+    except (service.UnknownTarget, UnknownWorkload) as e:
         raise ApiError(404, "not_found", str(e)) from e
     desired = now.override.replicas if now.override else (now.last.to_replicas if now.last else now.current)
     return ScaleStatusOut(

@@ -3,7 +3,11 @@ from __future__ import annotations
 
 from typing import Protocol
 
-__all__ = ["Executor"]
+__all__ = ["Executor", "UnknownWorkload"]
+
+
+class UnknownWorkload(LookupError):
+    """The target names nothing this executor can scale (the API answers 404)."""
 
 
 class Executor(Protocol):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 
 from console.errors import StackNotRunning
+from console.scaling.executors import UnknownWorkload
 from deploy.local import process
 from deploy.local.layout import SERVICES, Layout, load_ports
 from sample_services.runtime import services_status, services_up
@@ -18,7 +19,7 @@ from sample_services.runtime import services_status, services_up
 _LOCK = threading.Lock()
 
 
-class UnknownService(LookupError):
+class UnknownService(UnknownWorkload):
     """The target is not a service of the shop."""
 
 
