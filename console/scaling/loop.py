@@ -1,7 +1,8 @@
 """The scaling loop: every period the leader reads each policy's metrics, decides, applies and records.
 
-Every console runs the loop; the lease (``console.scaling.lease``) makes one of them the leader
-and only the leader acts. The lease is renewed (or, by a follower, tried) twice per period and
+Every console runs the loop; the lease (``console.scaling.lease``, a database row; or, when the
+executor is Kubernetes, a ``coordination.k8s.io`` Lease through ``console.scaling.kubelease``) makes
+one of them the leader and only the leader acts. The lease is renewed (or, by a follower, tried) twice per period and
 lasts one and a half periods, so a dead leader is replaced within two periods. A tick skips a
 target under an unexpired manual override, hands ``decide`` the recommendations and scale events
 kept in the store (a new leader stabilizes as the old one would have), and scales only when the
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 from console import store
 from console.backends import get_backends
 from console.errors import BackendError, OpsError
-from console.scaling import lease, recorded
+from console.scaling import kubelease, lease, recorded
 from console.scaling.backtest import REFIT_SECONDS, Forecaster
 from console.scaling.engine import HISTORY_SECONDS, History, Recommendation, ScaleEvent, decide
 from console.scaling.models import (
@@ -94,10 +95,27 @@ class Loop:
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._scheduler: BackgroundScheduler | None = None
         self._forecasters: dict[str, tuple[tuple[float, str], Forecaster]] = {}
+        self._leading = False
+
+    def elector(self):
+        """The lease module and its handle: the executor's namespace when it is Kubernetes, else the database."""
+        from console.scaling import EXTENSION
+        from console.scaling.executors.kubernetes import KubernetesExecutor
+
+        executor = self.app.extensions.get(EXTENSION)
+        if isinstance(executor, KubernetesExecutor):
+            return kubelease, kubelease.Leases(executor.api_client, executor.namespace)
+        return lease, store.get_engine(self.app)
 
     def campaign(self, now: datetime) -> bool:
         """Take or renew the lease at ``now``; whether this console leads."""
-        return lease.acquire(store.get_engine(self.app), self.holder, now, self.ttl)
+        module, handle = self.elector()
+        try:
+            return module.acquire(handle, self.holder, now, self.ttl)
+        except OpsError as e:
+            # the apiserver out of reach: no one can be sure to lead, so this console does not act
+            log.warning("scaling lease unavailable: %s", e)
+            return False
 
     def tick(self, now: datetime) -> list[ScaleRecord]:
         """One pass at ``now`` if this console leads: the decisions that changed a replica count, as recorded."""
@@ -184,7 +202,7 @@ class Loop:
         """Run in the background: the lease twice a period, a tick every period, ``TICK_DELAY`` after each
         multiple of the period."""
         scheduler = BackgroundScheduler(timezone="UTC")
-        scheduler.add_job(lambda: self.campaign(utcnow()), "interval", seconds=self.period / 2,
+        scheduler.add_job(self._campaign_job, "interval", seconds=self.period / 2,
                           id="scaling-lease", max_instances=1, coalesce=True)
         first = self.on_grid(utcnow()) + timedelta(seconds=self.period + TICK_DELAY)
         # a tick late by less than a period still decides for its own grid time, so it is run, not skipped
@@ -194,9 +212,20 @@ class Loop:
         scheduler.start()
         self._scheduler = scheduler
 
+    def _campaign_job(self) -> None:
+        leading, self._leading = self._leading, self.campaign(utcnow())
+        if self._leading and not leading and self._scheduler is not None:
+            # a console that just took the lease ticks now rather than up to a period later, so a dead
+            # leader's targets wait at most two periods; the tick job's max_instances keeps ticks apart
+            self._scheduler.modify_job("scaling-tick", next_run_time=utcnow())
+
     def stop(self) -> None:
         """Stop ticking and hand the lease over at once."""
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=True)
             self._scheduler = None
-        lease.release(store.get_engine(self.app), self.holder, utcnow())
+        module, handle = self.elector()
+        try:
+            module.release(handle, self.holder, utcnow())
+        except OpsError as e:
+            log.warning("scaling lease not handed over: %s", e)

@@ -1,12 +1,14 @@
 """deploy/k8s: rendered as kustomize would, server-side applied to the real apiserver, the shop Running on kwok;
-the console's ServiceAccount may scale a Deployment but not delete it."""
+the console's ServiceAccount may scale a Deployment and hold the loop's Lease, but not delete the Deployment."""
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from kubernetes import client
 
+from console.scaling import kubelease
 from console.scaling.executors.kubernetes import KubernetesExecutor
 from deploy.kustomize import KustomizeError, apply, render
 from kit import eventually
@@ -101,6 +103,10 @@ def test_it_lets_the_console_scale_but_not_delete(applied, admin):
         with pytest.raises(client.exceptions.ApiException) as refused:
             client.AppsV1Api(executor.api_client).delete_namespaced_deployment("catalog", NAMESPACE)
         assert refused.value.status == 403
+        leases = kubelease.Leases(executor.api_client, NAMESPACE)  # and it may hold the loop's Lease
+        now = datetime.now(UTC)
+        assert kubelease.acquire(leases, "console-0", now, timedelta(seconds=3))
+        assert kubelease.acquire(leases, "console-0", now + timedelta(seconds=1), timedelta(seconds=3))
     finally:
         executor.close()
     assert client.AppsV1Api(admin).read_namespaced_deployment("catalog", NAMESPACE).spec.replicas == 3
