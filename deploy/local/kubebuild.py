@@ -150,7 +150,7 @@ def _ensure_kube(console: Console, build: Path) -> list[str]:
         return []
     build.mkdir(parents=True, exist_ok=True)
     env = _go_env()
-    with console.status(f"building Kubernetes {KUBERNETES_VERSION} with go (about 4 minutes, once)"):
+    with console.status(f"building Kubernetes {KUBERNETES_VERSION} with go (ten minutes or more, once)"):
         source = _module_dir("k8s.io/kubernetes", KUBERNETES_VERSION, env)
         replaces = staging_replaces((source / "go.mod").read_text(), staging_version(KUBERNETES_VERSION))
         if not replaces:
