@@ -15,6 +15,7 @@ import logging
 import math
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -96,6 +97,8 @@ class Loop:
         self._scheduler: BackgroundScheduler | None = None
         self._forecasters: dict[str, tuple[tuple[float, str], Forecaster]] = {}
         self._leading = False
+        self._ticking = threading.Lock()
+        self._decided_for: datetime | None = None  # the last tick time this console decided for as leader
 
     def elector(self):
         """The lease module and its handle: the executor's namespace when it is Kubernetes, else the database."""
@@ -121,6 +124,7 @@ class Loop:
         """One pass at ``now`` if this console leads: the decisions that changed a replica count, as recorded."""
         if not self.campaign(now):
             return []
+        self._decided_for = now
         with self.app.app_context():
             from console.scaling import executor
 
@@ -206,18 +210,29 @@ class Loop:
                           id="scaling-lease", max_instances=1, coalesce=True)
         first = self.on_grid(utcnow()) + timedelta(seconds=self.period + TICK_DELAY)
         # a tick late by less than a period still decides for its own grid time, so it is run, not skipped
-        scheduler.add_job(lambda: self.tick(self.on_grid(utcnow())), "interval", seconds=self.period,
-                          start_date=first, id="scaling-tick", max_instances=1, coalesce=True,
-                          misfire_grace_time=max(1, int(self.period)))
+        scheduler.add_job(self._tick_job, "interval", seconds=self.period, start_date=first, id="scaling-tick",
+                          max_instances=1, coalesce=True, misfire_grace_time=max(1, int(self.period)))
         scheduler.start()
         self._scheduler = scheduler
+
+    def _tick_job(self) -> None:
+        # one tick at a time: the periodic one and a takeover's (below) may otherwise meet
+        if not self._ticking.acquire(blocking=False):
+            return
+        try:
+            at = self.on_grid(utcnow())
+            # a takeover's tick may fall in the grid slot the periodic one already decided
+            if self._decided_for is None or at > self._decided_for:
+                self.tick(at)
+        finally:
+            self._ticking.release()
 
     def _campaign_job(self) -> None:
         leading, self._leading = self._leading, self.campaign(utcnow())
         if self._leading and not leading and self._scheduler is not None:
             # a console that just took the lease ticks now rather than up to a period later, so a dead
-            # leader's targets wait at most two periods; the tick job's max_instances keeps ticks apart
-            self._scheduler.modify_job("scaling-tick", next_run_time=utcnow())
+            # leader's targets wait at most two periods; the periodic ticks keep to their grid
+            self._tick_job()
 
     def stop(self) -> None:
         """Stop ticking and hand the lease over at once."""
