@@ -46,6 +46,7 @@ __all__ = ["DEFAULT_PERIOD", "Loop", "history", "measure", "observe"]
 DEFAULT_PERIOD = 15.0
 # how long after its grid time a tick runs: the scrapes up to that time are stored by then
 TICK_DELAY = 0.5
+CATCH_UP = 3  # missed grid slots a late tick still decides for, oldest first
 log = logging.getLogger(__name__)
 
 
@@ -120,9 +121,11 @@ class Loop:
             log.warning("scaling lease unavailable: %s", e)
             return False
 
-    def tick(self, now: datetime) -> list[ScaleRecord]:
-        """One pass at ``now`` if this console leads: the decisions that changed a replica count, as recorded."""
-        if not self.campaign(now):
+    def tick(self, now: datetime, *, lease_at: datetime | None = None) -> list[ScaleRecord]:
+        """One pass at ``now`` if this console leads (the lease taken at ``lease_at``, by default ``now``): the
+        decisions that changed a replica count, as recorded."""
+        if not self.campaign(lease_at or now):
+            self._decided_for = None  # a follower has nothing to catch up on should it lead later
             return []
         self._decided_for = now
         with self.app.app_context():
@@ -220,12 +223,23 @@ class Loop:
         if not self._ticking.acquire(blocking=False):
             return
         try:
-            at = self.on_grid(utcnow())
-            # a takeover's tick may fall in the grid slot the periodic one already decided
-            if self._decided_for is None or at > self._decided_for:
-                self.tick(at)
+            running = utcnow()
+            for at in self.due(self.on_grid(running)):
+                self.tick(at, lease_at=running)
         finally:
             self._ticking.release()
+
+    def due(self, latest: datetime) -> list[datetime]:
+        """The grid times to decide for when the latest is ``latest``: the slots a busy machine made this leader
+        miss since its last decision (at most ``CATCH_UP``), then ``latest``; none already decided (a takeover's
+        tick may fall in the slot the periodic one decided)."""
+        if self._decided_for is None:
+            return [latest]
+        slots, at = [], self._decided_for + timedelta(seconds=self.period)
+        while at <= latest:
+            slots.append(at)
+            at += timedelta(seconds=self.period)
+        return slots[-CATCH_UP:]
 
     def _campaign_job(self) -> None:
         leading, self._leading = self._leading, self.campaign(utcnow())

@@ -174,3 +174,20 @@ def test_it_adds_the_step_of_an_alert_firing_in_alertmanager_and_says_so_in_what
             {"labels": labels, "startsAt": iso(started), "endsAt": iso(datetime.now(UTC))}])
         close_backends(app)
         store.get_engine(app).dispose()
+
+
+def test_it_decides_for_each_grid_slot_once_catching_up_a_few_missed(tmp_path):
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
+                      "SCALING_POLICIES_DIR": str(tmp_path)})
+    try:
+        loop = Loop(app, period=PERIOD, holder="grid")
+        assert loop.on_grid(T0 + timedelta(seconds=0.6)) == T0
+        assert loop.on_grid(T0 + timedelta(seconds=0.4)) == T0 - timedelta(seconds=PERIOD)
+        assert loop.due(T0) == [T0]  # nothing decided yet: the latest slot only
+        loop.tick(T0)
+        assert loop.due(T0) == []  # decided already
+        slots = [T0 + timedelta(seconds=PERIOD * n) for n in range(1, 6)]
+        assert loop.due(slots[-1]) == slots[-3:]  # a few missed slots caught up, not an afternoon of them
+    finally:
+        close_backends(app)
+        store.get_engine(app).dispose()

@@ -62,6 +62,7 @@ def _path(app, route: Route) -> str:
         "<target>": lambda: "gateway",
         "<int:incident_id>": lambda: stored_incident(app),
         "<silence_id>": lambda: fresh_silence(app),
+        "<int:policy_id>": lambda: stored_policy(app),
     }
     return re.sub(r"<[^>]+>", lambda match: fillers[match.group(0)](), route.path)
 
@@ -99,6 +100,14 @@ def fresh_silence(app) -> str:
         now = utcnow()
         return get_backend("alertmanager").create_silence(
             [Matcher("alertname", "MatrixNeverRaised")], now, now + timedelta(minutes=5), "matrix", "auth matrix")
+
+
+def stored_policy(app) -> str:
+    """The id of a scaling policy the app loaded from the repository's policies."""
+    from console.scaling.models import PolicyRecord
+
+    with app.app_context():
+        return str(store.session().scalars(select(PolicyRecord).order_by(PolicyRecord.id)).first().id)
 
 
 def stored_incident(app) -> str:
