@@ -1,13 +1,16 @@
 """A rule and a scaling policy running live for as long as the test session lasts: a Prometheus of its own
 evaluates the rule every ``INTERVAL`` seconds against an exporter of ours whose errors follow a fault schedule,
 and a console's scaling loop (its real loop, store and engine; replica counts kept in memory) scales on the
-exporter's load, which follows a load schedule, every ``SCALING_PERIOD`` seconds. Started at collection
+exporter's load, which follows a load schedule, every ``SCALING_PERIOD`` seconds (``tests/liveloop.py``, run
+as a process of its own). Started at collection
 when a test marked ``live_window`` is selected (and that test is moved to the end), so the ten live minutes
 the backtest agreements need pass while the rest of the suite runs; alone, the tests wait for them.
 The exporter's values are a function of the time since the start, so each scrape sees exactly the
 schedules."""
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -61,19 +64,6 @@ def load_at(elapsed: float) -> float:
     return [load for start, load in LOAD_STEPS if start <= elapsed][-1]
 
 
-class Replicas:
-    """The live target's replica count, kept in memory and ready at once (the loop's executor)."""
-
-    def __init__(self, count: int):
-        self.count = count
-
-    def replicas(self, target: str) -> tuple[int, int]:
-        return self.count, self.count
-
-    def scale(self, target: str, replicas: int) -> None:
-        self.count = replicas
-
-
 def errors_until(elapsed: float) -> float:
     """Errors counted from the run's start until ``elapsed`` seconds after it."""
     return ERRORS_PER_SECOND * sum(max(0.0, min(elapsed, end) - start) for start, end in INCIDENTS)
@@ -86,8 +76,8 @@ class LiveWindow:
     home: Path
     began: float = 0.0
     prometheus: OwnPrometheus | None = None
-    app: object | None = None
-    loop: object | None = None
+    loop: subprocess.Popen | None = None
+    loop_home: Path | None = None
     _server: ThreadingHTTPServer | None = None
 
     def start(self) -> None:
@@ -131,30 +121,24 @@ class LiveWindow:
         self._start_loop()
 
     def _start_loop(self) -> None:
-        from console import create_app
-        from console.scaling import EXTENSION
-        from console.scaling.loop import Loop
-
-        policies = self.home / "policies"
-        policies.mkdir()
-        (policies / "live.yml").write_text(SCALING_POLICY)
-        self.app = create_app({"TESTING": True, "SECRET_KEY": "live", "PROMETHEUS_URL": self.prometheus.url,
-                               "DATABASE_URL": f"sqlite:///{self.home / 'console.db'}",
-                               "SCALING_HOME": str(self.home / "stack"), "SCALING_POLICIES_DIR": str(policies)})
-        self.app.extensions[EXTENSION] = Replicas(INITIAL_REPLICAS)
-        self.loop = Loop(self.app, period=SCALING_PERIOD, holder="live-window")
-        self.loop.start()
+        # a process of its own: its scheduler threads never meet the tests' in this interpreter
+        home = self.home / "loop"
+        (home / "policies").mkdir(parents=True)
+        (home / "policies" / "live.yml").write_text(SCALING_POLICY)
+        self.loop_home = home
+        with open(self.home / "loop.log", "ab") as log:
+            self.loop = subprocess.Popen([sys.executable, str(Path(__file__).with_name("liveloop.py")), str(home),
+                                          self.prometheus.url, str(SCALING_PERIOD), str(INITIAL_REPLICAS)],
+                                         stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while not (home / "loop.started").exists() and self.loop.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
 
     def stop_loop(self) -> None:
-        """Stop the scaling loop (and close its app); a second call does nothing."""
-        if self.loop is not None:
-            from console import store
-            from console.backends import close_backends
-
-            self.loop.stop()
-            close_backends(self.app)
-            store.get_engine(self.app).dispose()
-            self.loop = None
+        """Stop the scaling loop's process (it hands its lease over); a second call does nothing."""
+        if self.loop is not None and self.loop.poll() is None:
+            self.loop.terminate()
+            self.loop.wait(timeout=30)
 
     def stop(self) -> None:
         self.stop_loop()

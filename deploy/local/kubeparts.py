@@ -73,8 +73,6 @@ def _controller_manager(layout: Layout, ports: Ports, options: Options) -> Launc
         f"--service-account-private-key-file={pki / 'sa.key'}", f"--root-ca-file={pki / 'ca.crt'}",
         # each controller acts as its own service account, which the bootstrap RBAC policy grants what it needs
         # (the controller-manager's user alone may not, say, create a Deployment's ReplicaSets)
-        # each controller acts as its own service account, which the bootstrap RBAC policy grants what it needs
-        # (the controller-manager's user alone may not, say, create a Deployment's ReplicaSets)
         "--use-service-account-credentials=true", f"--cert-dir={pki / 'controller-manager'}",
         f"--cluster-cidr={POD_CIDR}", "--profiling=false",
     ])

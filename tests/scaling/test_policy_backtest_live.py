@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 import yaml
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
 
-from console import store
 from console.backends.prometheus import Prometheus
 from console.scaling import recorded
 from console.scaling.models import RecommendationRecord, ScaleRecord
@@ -24,17 +24,17 @@ pytestmark = [pytest.mark.live_window, pytest.mark.timeout(MINUTES * 60 + 300)]
 def test_the_backtest_replays_the_live_loop_tick_for_tick():
     [live] = RUNNING
     time.sleep(max(0.0, live.began + MINUTES * 60 + 2 * SCALING_PERIOD - time.time()))
-    app = live.app
-    live.loop.stop()  # its store is read below, then closed with the window
-    with app.app_context():
-        db = store.new_session()
-        try:
+    live.stop_loop()
+    engine = create_engine(f"sqlite:///{live.loop_home / 'console.db'}")
+    try:
+        with Session(engine) as db:
             ticks = [r.at for r in db.scalars(select(RecommendationRecord).order_by(RecommendationRecord.at))]
             scales = [(r.at, r.from_replicas, r.to_replicas)
                       for r in db.scalars(select(ScaleRecord).where(ScaleRecord.result == "applied")
                                           .order_by(ScaleRecord.at))]
-        finally:
-            db.close()
+    finally:
+        engine.dispose()
+    assert ticks, f"the loop decided nothing; its log: {(live.home / 'loop.log').read_text()[-2000:]}"
     first, last = ticks[0].timestamp(), ticks[-1].timestamp()
     # the loop ticked on its grid, once a period, none missed
     assert [round((t.timestamp() - first) / SCALING_PERIOD, 6) for t in ticks] == list(range(len(ticks)))

@@ -1,0 +1,46 @@
+"""The live window's scaling loop, in a process of its own (``python tests/liveloop.py HOME PROMETHEUS_URL``):
+the real loop, store and engine on the policy in ``HOME/policies``, replica counts kept in memory. It runs until
+SIGTERM, then stops the loop (handing its lease over) and exits, leaving its decisions in ``HOME/console.db``."""
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from console import create_app  # noqa: E402
+from console.scaling import EXTENSION  # noqa: E402
+from console.scaling.loop import Loop  # noqa: E402
+
+
+class Replicas:
+    """The live target's replica count, kept in memory and ready at once (the loop's executor)."""
+
+    def __init__(self, count: int):
+        self.count = count
+
+    def replicas(self, target: str) -> tuple[int, int]:
+        return self.count, self.count
+
+    def scale(self, target: str, replicas: int) -> None:
+        self.count = replicas
+
+
+def main(home: Path, prometheus_url: str, period: float, initial: int) -> None:
+    app = create_app({"TESTING": True, "SECRET_KEY": "live", "PROMETHEUS_URL": prometheus_url,
+                      "DATABASE_URL": f"sqlite:///{home / 'console.db'}", "SCALING_HOME": str(home / "stack"),
+                      "SCALING_POLICIES_DIR": str(home / "policies")})
+    app.extensions[EXTENSION] = Replicas(initial)
+    loop = Loop(app, period=period, holder="live-window")
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    loop.start()
+    (home / "loop.started").touch()
+    stopped.wait()
+    loop.stop()
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]), sys.argv[2], float(sys.argv[3]), int(sys.argv[4]))
