@@ -21,9 +21,11 @@ from pathlib import Path
 
 import httpx
 import yaml
+from elasticsearch import Elasticsearch
 
 from bench import logship_rsyslog
 from bench.common import private_stack
+from collectors.logship.template import install_template
 
 LINES = int(os.environ.get("BENCH_LINES", "500000"))
 BATCH_LINES = 1000
@@ -128,6 +130,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="opsconsole-bench-logship-") as tmp, private_stack() as (_, ports):
         work = Path(tmp)
         es_url = f"http://127.0.0.1:{ports.elasticsearch}"
+        # Every index of the run gets the shipper's template (keywords, no replica), the raw ones
+        # too: without it they were dynamically mapped (text plus keyword for every string, one
+        # replica), a costlier index than the one the shipper and rsyslog write.
+        with Elasticsearch(es_url) as client:
+            install_template(client, "logs-opsconsole")
         lines = [ecs_line(i) for i in range(LINES)]
         log_file = work / "catalog-1.log"
         log_file.write_bytes(b"".join(lines))
