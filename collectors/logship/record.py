@@ -17,15 +17,20 @@ class Record:
     the in-flight queue holds tens of thousands of these.
     """
 
-    __slots__ = ("identity", "path", "offset", "end", "index", "doc_id", "bulk_lines")
+    __slots__ = ("identity", "path", "offset", "end", "index", "bulk_lines")
 
     def __init__(self, identity: FileIdentity, path: str, offset: int, end: int, index: str, doc_id: str, source: bytes):
-        self.identity, self.path, self.offset, self.end, self.index, self.doc_id = identity, path, offset, end, index, doc_id
+        self.identity, self.path, self.offset, self.end, self.index = identity, path, offset, end, index
         # Index names and ids are plain lowercase/hex text: nothing in them needs JSON escaping.
         self.bulk_lines = b'{"create":{"_index":"%s","_id":"%s"}}\n%s\n' % (index.encode(), doc_id.encode(), source)
 
     def __repr__(self) -> str:
         return f"Record({self.path!r}, offset={self.offset}, _id={self.doc_id})"
+
+    @property
+    def doc_id(self) -> str:
+        """The ``_id`` this record is sent with (kept only inside ``bulk_lines``, to keep records small)."""
+        return document_id(self.identity, self.offset)
 
     @property
     def source(self) -> bytes:
@@ -47,17 +52,18 @@ def index_name(prefix: str, timestamp: object, fallback: datetime) -> str:
     """``<prefix>-YYYY.MM.DD`` of the document's ``@timestamp`` in UTC, else of ``fallback``."""
     if isinstance(timestamp, str) and len(timestamp) > 10 and timestamp[10] == "T" and timestamp[-1] == "Z":
         # The common case, an ECS UTC timestamp: its first ten characters are the day.
-        day = _utc_day(timestamp[:10])
-        if day is not None:
-            return f"{prefix}-{day}"
+        name = _daily_index(prefix, timestamp[:10])
+        if name is not None:
+            return name
     moment = _parse_timestamp(timestamp) or fallback
     return f"{prefix}-{moment.astimezone(timezone.utc):%Y.%m.%d}"
 
 
 @functools.lru_cache(maxsize=64)
-def _utc_day(date: str) -> str | None:
+def _daily_index(prefix: str, date: str) -> str | None:
+    # Cached whole, so the records of one day share one index name string.
     try:
-        return f"{datetime.strptime(date, '%Y-%m-%d'):%Y.%m.%d}"
+        return f"{prefix}-{datetime.strptime(date, '%Y-%m-%d'):%Y.%m.%d}"
     except ValueError:
         return None
 

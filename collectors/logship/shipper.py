@@ -7,7 +7,6 @@ no line is ever dropped; unread lines simply stay in their files.
 """
 from __future__ import annotations
 
-import json
 import logging
 import socket
 import threading
@@ -22,7 +21,7 @@ from collectors.logship.deadletter import DeadLetters
 from collectors.logship.enrich import enrich
 from collectors.logship.metrics import Metrics
 from collectors.logship.multiline import Joiner, MultilineRule
-from collectors.logship.parse import format_timestamp, parse_line
+from collectors.logship.parse import encode_document, format_timestamp, parse_line, text_document
 from collectors.logship.record import Record, document_id, index_name
 from collectors.logship.retry import Abandoned, Retry
 from collectors.logship.sink import ElasticsearchSink
@@ -156,9 +155,12 @@ class Shipper:
         doc, malformed = parse_line(line.raw, now, truncated=line.truncated)
         if malformed:
             self.metrics.lines_malformed.inc()
-        doc = enrich(doc, host=self.host, path=line.path, offset=line.offset, ingested=ingested)
-        # ASCII escapes keep any lone surrogate from a \\ud800 escape encodable.
-        source = json.dumps(doc, separators=(",", ":")).encode()
+        try:
+            source = encode_document(enrich(doc, host=self.host, path=line.path, offset=line.offset, ingested=ingested))
+        except ValueError:  # parsed, yet too deeply nested to write back: kept as its text
+            self.metrics.lines_malformed.inc()
+            doc = text_document(line.raw, now, truncated=line.truncated)
+            source = encode_document(enrich(doc, host=self.host, path=line.path, offset=line.offset, ingested=ingested))
         index = index_name(self.config.index_prefix, doc.get("@timestamp"), now)
         return Record(line.identity, line.path, line.offset, line.end, index, document_id(line.identity, line.offset), source)
 

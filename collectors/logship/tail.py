@@ -19,7 +19,7 @@ from __future__ import annotations
 import glob
 import os
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from collectors.logship.identity import FINGERPRINT_BYTES, FileIdentity, fingerprint, fingerprint_of, identify
 
@@ -30,11 +30,11 @@ _MAX_RETIRED = 256  # truncated files whose copy may still show up; the oldest i
 __all__ = ["FINGERPRINT_BYTES", "MAX_LINE_BYTES", "FileIdentity", "Line", "Tailer", "fingerprint", "identify"]
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """One complete line: ``raw`` excludes the newline; ``end`` is the offset just after it.
 
     ``truncated``: the line was longer than the limit and ``raw`` holds only its start.
+    (A tuple, not a frozen dataclass: one is made per line, and a tuple is made several times faster.)
     """
 
     identity: FileIdentity

@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 import pytest
 
 from collectors.logship.enrich import enrich
-from collectors.logship.parse import INVALID_UTF8_TAG, MALFORMED_TAG, TRUNCATED_TAG, parse_line
+from collectors.logship.parse import INVALID_UTF8_TAG, MALFORMED_TAG, TRUNCATED_TAG, encode_document, parse_line
 
 NOW = datetime(2025, 3, 4, 5, 6, 7, 890000, tzinfo=timezone.utc)
 
@@ -71,3 +71,16 @@ def test_it_does_not_change_the_parsed_document():
     doc = {"message": "m"}
     enrich(doc, host="h", path="p", offset=1, ingested="2025-03-04T05:06:07.890Z")
     assert doc == {"message": "m"}
+
+
+def test_it_parses_a_lone_surrogate_escape_and_writes_it_back_escaped():
+    doc, malformed = parse_line(b'{"@timestamp":"2025-01-01T00:00:00.000Z","message":"\\ud800"}', NOW)
+    assert not malformed
+    assert encode_document(doc) == b'{"@timestamp":"2025-01-01T00:00:00.000Z","message":"\\ud800"}'
+
+
+def test_it_keeps_a_document_nested_past_the_interpreter_limit_as_text_or_refuses_to_encode_it():
+    doc, malformed = parse_line(b'{"a":' + b"[" * 5000 + b"]" * 5000 + b"}", NOW)
+    if not malformed:  # the shipper keeps it as text when encoding refuses it
+        with pytest.raises(ValueError):
+            encode_document(doc)
