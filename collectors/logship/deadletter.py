@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -17,6 +18,8 @@ class DeadLetters:
 
     def __init__(self, path: Path):
         self.path = Path(path)
+        # Several senders may write at once; one write of many lines could interleave with another.
+        self._lock = threading.Lock()
 
     def write(self, dead: list[tuple[Record, str]], now: datetime) -> None:
         """Append ``(record, reason)`` pairs durably: the checkpoint moves past them only after this."""
@@ -35,7 +38,7 @@ class DeadLetters:
             }
             lines.append(json.dumps(entry, separators=(",", ":")) + "\n")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "a", encoding="utf-8") as f:
+        with self._lock, open(self.path, "a", encoding="utf-8") as f:
             f.write("".join(lines))
             f.flush()
             os.fsync(f.fileno())

@@ -1,7 +1,10 @@
 """The pipeline: tail → (join multi-line events) → parse → enrich → batch → sink → checkpoint, in two threads.
 
-The reader thread tails, joins, parses, enriches and batches; the sender thread ships
-batches in order and moves the checkpoints. Between them sits a queue bounded in bytes:
+The reader thread tails, joins, parses, enriches and batches; ``max_bulk_in_flight`` sender
+threads take batches in order, ship them concurrently (each with its own connection), and
+move the checkpoints only over a run of acknowledged batches: a batch acknowledged before an
+earlier one waits for it, so a checkpoint never passes a line that is not acknowledged.
+Between reader and senders sits a queue bounded in bytes:
 while the sink cannot ship, the queue fills and the reader stops reading (backpressure), so
 no line is ever dropped; unread lines simply stay in their files.
 """
@@ -53,6 +56,8 @@ class Shipper:
         self._stopped_at: float | None = None
         self._cond = threading.Condition()
         self._queue: deque[Batch] = deque()
+        # Batches taken by a sender, in reading order: [what acknowledging it covers, acknowledged yet].
+        self._taken: deque[list] = deque()
         self._in_flight = 0
         self._reading_done = False
         self._error: BaseException | None = None
@@ -79,15 +84,18 @@ class Shipper:
         except BaseException:
             self.sink.close()
             raise
-        sender = threading.Thread(target=self._send_loop, name="logship-sender", daemon=True)
-        sender.start()
+        senders = [threading.Thread(target=self._send_loop, name=f"logship-sender-{n}", daemon=True)
+                   for n in range(self.config.max_bulk_in_flight)]
+        for sender in senders:
+            sender.start()
         try:
             self._read_loop(tailer, once=once)
         finally:
             with self._cond:
                 self._reading_done = True
                 self._cond.notify_all()
-            sender.join()
+            for sender in senders:
+                sender.join()
             self._update_bytes_behind(tailer)
             tailer.close()
             self.sink.close()
@@ -186,20 +194,33 @@ class Shipper:
         try:
             while True:
                 with self._cond:
-                    self._cond.wait_for(lambda: self._queue or self._reading_done)
-                    if not self._queue:
+                    self._cond.wait_for(lambda: self._queue or self._reading_done or self._error is not None)
+                    if not self._queue or self._error is not None:
                         return
-                    batch = self._queue[0]
+                    batch = self._queue.popleft()
+                    taken = [batch.ends(), False]
+                    self._taken.append(taken)
                 self._ship(batch)
                 with self._cond:
-                    self._queue.popleft()
+                    taken[1] = True
                     self._in_flight -= batch.bytes
+                    ends: dict = {}
+                    while self._taken and self._taken[0][1]:
+                        for identity, (end, path) in self._taken.popleft()[0].items():
+                            if end > ends.get(identity, (0, ""))[0]:
+                                ends[identity] = (end, path)
                     self._cond.notify_all()
+                if ends:
+                    # Outside the lock: the write is slow (fsync). Checkpoints only move forward, so
+                    # two senders saving runs in the other order cannot move one back.
+                    self.checkpoints.advance(ends)
         except Abandoned:
             log.warning("stopping with %d unsent batch(es); they are read again at the next start", len(self._queue))
         except BaseException as e:  # surfaced by run() in the main thread
             self._error = e
             self.stop()
+            with self._cond:
+                self._cond.notify_all()
 
     def _ship(self, batch: Batch) -> None:
         started = time.monotonic()
@@ -219,5 +240,4 @@ class Shipper:
                 self.retry.wait(attempt, result.retry_reason)
                 self.metrics.bulk_retries.inc()
                 self.metrics.lines_retried.inc(len(pending))
-        self.checkpoints.advance(batch.ends())
         self.metrics.batch_latency.observe(time.monotonic() - started)
