@@ -45,7 +45,15 @@ class Record:
 
 def document_id(identity: FileIdentity, offset: int) -> str:
     """The same line of the same file always gets the same id, so a re-sent line never duplicates."""
-    return hashlib.blake2b(f"{identity}@{offset}".encode(), digest_size=16).hexdigest()
+    # A prefix per file, then the offset in fixed-width hex: a file's ids increase as it is read.
+    # Every ``create`` makes Elasticsearch look its id up; ids in order share prefixes and land in
+    # few term blocks, which it finds faster than random hashes spread over every block.
+    return f"{_file_prefix(identity)}{offset:016x}"
+
+
+@functools.lru_cache(maxsize=1024)
+def _file_prefix(identity: FileIdentity) -> str:
+    return hashlib.blake2b(str(identity).encode(), digest_size=8).hexdigest()
 
 
 def index_name(prefix: str, timestamp: object, fallback: datetime) -> str:

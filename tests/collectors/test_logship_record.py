@@ -22,6 +22,11 @@ def test_it_derives_different_ids_for_different_lines(other):
     assert document_id(A, 100) != document_id(*other)
 
 
+def test_it_makes_the_ids_of_one_file_increase_with_the_offset():
+    ids = [document_id(A, offset) for offset in (0, 15, 16, 4096, 1 << 40)]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+
+
 def test_it_round_trips_a_file_identity_through_text():
     assert FileIdentity.parse(str(A)) == A
 
