@@ -5,13 +5,14 @@ that fails leaves its part as an error and the rest is still assembled.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from console.backends.elasticsearch import ElasticsearchLogs, LogLine
 from console.backends.jaeger import Jaeger, Trace
 from console.backends.prometheus import Prometheus
-from console.correlate.fetch import Fetched, gather
+from console.correlate.fetch import Fetched, collect, gather, submit
 from console.correlate.red import Red, exemplar_query, red_queries, red_rows, sparkline_query, worst_first
 from console.correlate.report import Report, assemble, exemplar_refs
 from console.correlate.traces import failing, slowest
@@ -76,36 +77,32 @@ def what_happened(prom: Prometheus, jaeger: Jaeger, logs: ElasticsearchLogs, ser
     """The "what happened" report: RED now and before, top errors, exemplars, traces, then their log lines;
     ``history`` (the console's own rule changes and scale actions) is read by the caller, from the store.
     Takes up to ``2 * timeout``: the log lines are looked up once the traces are known."""
-    calls = {**red_calls(prom, window, service=service),
-             **red_calls(prom, window.previous(), prefix="before", service=service),
-             "errors": lambda: logs.top_errors(start=window.start, end=window.end, service=service),
-             "traced": lambda: traces_and_logs(prom, jaeger, logs, service, window, timeout=timeout)}
-    fetched = gather(calls, timeout=2 * timeout)
-    traced = fetched.pop("traced")
-    exemplars, traces, lines = traced.value if traced.ok else (traced, traced, None)
-    return assemble(service, window, {**fetched, "exemplars": exemplars, "traces": traces}, logs=lines,
-                    history=history)
+    started = time.monotonic()
+    # The longest path is a chain: the trace search, then the lines of the traces it names. Its first link
+    # is submitted before the dozen short RED queries (which then take their turns at the GIL), and this
+    # thread, which waits anyway, starts the second link the moment the ids are known.
+    chain = submit({"traces": lambda: jaeger.find_traces(service, window.start, window.end, limit=TRACE_SEARCH_LIMIT),
+                    "exemplars": lambda: prom.query_exemplars(exemplar_query(service), window.start, window.end)})
+    rest = submit({"errors": lambda: logs.top_errors(start=window.start, end=window.end, service=service),
+                   **red_calls(prom, window, service=service),
+                   **red_calls(prom, window.previous(), prefix="before", service=service)})
+    got = collect(chain, timeout=timeout)
+    lines = trace_logs(logs, service, window, got["exemplars"], got["traces"], timeout=timeout)
+    fetched = collect(rest, timeout=2 * timeout, since=started)
+    return assemble(service, window, {**fetched, **got}, logs=lines, history=history)
 
 
-def traces_and_logs(prom: Prometheus, jaeger: Jaeger, logs: ElasticsearchLogs, service: str, window: Window, *,
-                    timeout: float) -> tuple[Fetched, Fetched, Fetched | None]:
-    """The exemplars and the trace search, then the log lines of the traces they point at (None: no trace).
-
-    A chain of its own inside the report's fan-out: the lookup of the lines needs the trace ids, but
-    not the other queries, so it starts as soon as the ids are known, alongside whatever still runs."""
-    got = gather({"exemplars": lambda: prom.query_exemplars(exemplar_query(service), window.start, window.end),
-                  "traces": lambda: jaeger.find_traces(service, window.start, window.end, limit=TRACE_SEARCH_LIMIT)},
-                 timeout=timeout)
-    exemplars, traces = got["exemplars"], got["traces"]
+def trace_logs(logs: ElasticsearchLogs, service: str, window: Window, exemplars: Fetched, traces: Fetched, *,
+               timeout: float) -> Fetched | None:
+    """The log lines of the traces the report names (exemplars, slowest, failing); None when it names none."""
     ids = [r.trace_id for r in exemplar_refs(exemplars.value or [])]
     if traces.ok:
         ids += [t.trace_id for t in (*slowest(traces.value), *failing(traces.value, service))]
     if not ids:
-        return exemplars, traces, None
-    lines = gather({"logs": lambda: logs.search_logs(trace_ids=list(dict.fromkeys(ids)), start=window.start - LOG_SLACK,
-                                                     end=window.end + LOG_SLACK, limit=TRACE_LOG_LIMIT,
-                                                     oldest_first=True)}, timeout=timeout)["logs"]
-    return exemplars, traces, lines
+        return None
+    return gather({"logs": lambda: logs.search_logs(trace_ids=list(dict.fromkeys(ids)), start=window.start - LOG_SLACK,
+                                                    end=window.end + LOG_SLACK, limit=TRACE_LOG_LIMIT,
+                                                    oldest_first=True)}, timeout=timeout)["logs"]
 
 
 @dataclass(frozen=True)

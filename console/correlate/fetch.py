@@ -7,8 +7,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,12 +59,18 @@ def _pool() -> ThreadPoolExecutor:
         return _POOLS[pid]
 
 
-def gather(calls: dict[str, Callable[[], Any]], *, timeout: float) -> dict[str, Fetched]:
-    """Run every call at once; one still running after ``timeout`` seconds ends as an error."""
-    if not calls:
+def submit(calls: dict[str, Callable[[], Any]]) -> dict[str, Future]:
+    """Start every call at once, in the order given (the first submitted run first); collect them later."""
+    return {name: _pool().submit(_run, call) for name, call in calls.items()}
+
+
+def collect(futures: dict[str, Future], *, timeout: float, since: float | None = None) -> dict[str, Fetched]:
+    """The outcomes of ``submit``'s calls; one still running ``timeout`` seconds after ``since`` (a
+    ``time.monotonic()`` reading; default: now) ends as an error."""
+    if not futures:
         return {}
-    futures = {name: _pool().submit(_run, call) for name, call in calls.items()}
-    wait(futures.values(), timeout=timeout)
+    left = timeout if since is None else since + timeout - time.monotonic()
+    wait(futures.values(), timeout=max(0.0, left))
     # stragglers are ended by their own client timeout; the view does not wait for them, and what has
     # not started yet never will
     for future in futures.values():
@@ -71,3 +78,8 @@ def gather(calls: dict[str, Callable[[], Any]], *, timeout: float) -> dict[str, 
     late = f"no answer within {timeout:g}s"
     return {name: future.result() if future.done() and not future.cancelled()
             else Fetched(error=late, failure=BackendUnavailable(name, late)) for name, future in futures.items()}
+
+
+def gather(calls: dict[str, Callable[[], Any]], *, timeout: float) -> dict[str, Fetched]:
+    """Run every call at once; one still running after ``timeout`` seconds ends as an error."""
+    return collect(submit(calls), timeout=timeout)

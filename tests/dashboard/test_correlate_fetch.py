@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 import time
 
-from console.correlate.fetch import gather
+from console.correlate.fetch import collect, gather, submit
 from console.errors import BackendUnavailable
 
 
@@ -37,3 +37,21 @@ def test_it_does_not_wait_for_a_straggler_past_the_timeout():
 def test_it_turns_an_unexpected_exception_into_an_error_outcome():
     outcomes = gather({"bug": lambda: {}["missing"]}, timeout=5)
     assert outcomes["bug"].error == "KeyError: 'missing'"
+
+
+def test_it_collects_later_what_it_submitted():
+    release = threading.Event()
+    pending = submit({"first": lambda: release.wait(5) and "first", "second": lambda: "second"})
+    release.set()  # both were started by submit: collect only waits for them
+    outcomes = collect(pending, timeout=5)
+    assert {name: f.value for name, f in outcomes.items()} == {"first": "first", "second": "second"}
+
+
+def test_it_counts_the_timeout_from_the_time_given():
+    release = threading.Event()
+    # the time was up before collect was called: it does not wait at all
+    started = time.monotonic()
+    outcomes = collect(submit({"slow": lambda: release.wait(5)}), timeout=0.5, since=started - 1)
+    release.set()
+    assert time.monotonic() - started < 0.4
+    assert outcomes["slow"].error == "no answer within 0.5s"
