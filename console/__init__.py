@@ -1,14 +1,17 @@
 """opsconsole: the operations console, built by ``create_app``."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The console app: settings from every layer (``config`` last), backends, telemetry and the views."""
-    # imported here so that `import console.errors` (every CLI command) stays light
+    # imported here so that `import console.errors` (every CLI command, the log shipper) stays light
+    from flask import Flask
+
     from console import alerts, auth, backends, ecslog, rules, scaling, store, telemetry, tracing
     from console import config as settings
     from console.web import api, audit, dashboard, health, logs, pages, scaling as scaling_pages, services, traces

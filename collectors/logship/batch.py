@@ -47,7 +47,16 @@ class Batch:
     def ends(self) -> dict[FileIdentity, tuple[int, str]]:
         """Per file identity, ``(highest end offset, path)``: what acknowledging this batch covers."""
         out: dict[FileIdentity, tuple[int, str]] = {}
-        for r in self.records:
-            if r.end > out.get(r.identity, (0, ""))[0]:
-                out[r.identity] = (r.end, r.path)
+        # A batch holds runs of lines from one file, read in order, sharing one identity object: the
+        # identity is hashed once a run (hashing it per record cost more than the bulk request's own CPU).
+        run, last = None, (0, "")
+        for r in (*self.records, None):
+            if r is not None and r.identity is run:
+                if r.end > last[0]:
+                    last = (r.end, r.path)
+                continue
+            if run is not None and last[0] > out.get(run, (0, ""))[0]:
+                out[run] = last
+            if r is not None:
+                run, last = r.identity, (r.end, r.path)
         return out

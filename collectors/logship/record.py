@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from collectors.logship.tail import FileIdentity
 
-__all__ = ["Record", "document_id", "index_name"]
+__all__ = ["Record", "document_id", "file_prefix", "id_in_file", "index_name"]
 
 
 class Record:
@@ -17,12 +17,13 @@ class Record:
     the in-flight queue holds tens of thousands of these.
     """
 
-    __slots__ = ("identity", "path", "offset", "end", "index", "bulk_lines")
+    __slots__ = ("identity", "path", "offset", "end", "index", "bulk_lines", "size")
 
     def __init__(self, identity: FileIdentity, path: str, offset: int, end: int, index: str, doc_id: str, source: bytes):
         self.identity, self.path, self.offset, self.end, self.index = identity, path, offset, end, index
         # Index names and ids are plain lowercase/hex text: nothing in them needs JSON escaping.
         self.bulk_lines = b'{"create":{"_index":"%s","_id":"%s"}}\n%s\n' % (index.encode(), doc_id.encode(), source)
+        self.size = len(self.bulk_lines)  # bytes this record adds to a bulk body
 
     def __repr__(self) -> str:
         return f"Record({self.path!r}, offset={self.offset}, _id={self.doc_id})"
@@ -37,10 +38,6 @@ class Record:
         """The JSON document, no trailing newline."""
         return self.bulk_lines[self.bulk_lines.index(b"\n") + 1 : -1]
 
-    @property
-    def size(self) -> int:
-        """Bytes this record adds to a bulk body."""
-        return len(self.bulk_lines)
 
 
 def document_id(identity: FileIdentity, offset: int) -> str:
@@ -48,11 +45,17 @@ def document_id(identity: FileIdentity, offset: int) -> str:
     # A prefix per file, then the offset in fixed-width hex: a file's ids increase as it is read.
     # Every ``create`` makes Elasticsearch look its id up; ids in order share prefixes and land in
     # few term blocks, which it finds faster than random hashes spread over every block.
-    return f"{_file_prefix(identity)}{offset:016x}"
+    return id_in_file(file_prefix(identity), offset)
+
+
+def id_in_file(prefix: str, offset: int) -> str:
+    """``document_id`` of the line at ``offset`` of the file whose ``file_prefix`` is ``prefix``."""
+    return f"{prefix}{offset:016x}"
 
 
 @functools.lru_cache(maxsize=1024)
-def _file_prefix(identity: FileIdentity) -> str:
+def file_prefix(identity: FileIdentity) -> str:
+    """The part of ``document_id`` shared by every line of one file."""
     return hashlib.blake2b(str(identity).encode(), digest_size=8).hexdigest()
 
 

@@ -25,7 +25,7 @@ from collectors.logship.enrich import enrich
 from collectors.logship.metrics import Metrics
 from collectors.logship.multiline import Joiner, MultilineRule
 from collectors.logship.parse import encode_document, format_timestamp, parse_line, text_document
-from collectors.logship.record import Record, document_id, index_name
+from collectors.logship.record import Record, file_prefix, id_in_file, index_name
 from collectors.logship.retry import Abandoned, Retry
 from collectors.logship.sink import ElasticsearchSink
 from collectors.logship.tail import Line, Tailer
@@ -150,8 +150,11 @@ class Shipper:
     def _add(self, batch: Batch, events: list[Line]) -> Batch:
         now = datetime.now(timezone.utc)
         ingested = format_timestamp(now)  # one clock reading per read, not per line
+        run = id_prefix = None
         for line in events:
-            record = self._record(line, now, ingested)
+            if line.identity is not run:  # lines come in runs from one file: its id prefix is found once a run
+                run, id_prefix = line.identity, file_prefix(line.identity)
+            record = self._record(line, now, ingested, id_prefix)
             if not batch.fits(record):
                 batch = self._submit(batch)
             batch.add(record, time.monotonic())
@@ -159,7 +162,7 @@ class Shipper:
                 batch = self._submit(batch)
         return batch
 
-    def _record(self, line: Line, now: datetime, ingested: str) -> Record:
+    def _record(self, line: Line, now: datetime, ingested: str, id_prefix: str) -> Record:
         doc, malformed = parse_line(line.raw, now, truncated=line.truncated)
         if malformed:
             self.metrics.lines_malformed.inc()
@@ -170,7 +173,7 @@ class Shipper:
             doc = text_document(line.raw, now, truncated=line.truncated)
             source = encode_document(enrich(doc, host=self.host, path=line.path, offset=line.offset, ingested=ingested))
         index = index_name(self.config.index_prefix, doc.get("@timestamp"), now)
-        return Record(line.identity, line.path, line.offset, line.end, index, document_id(line.identity, line.offset), source)
+        return Record(line.identity, line.path, line.offset, line.end, index, id_in_file(id_prefix, line.offset), source)
 
     def _submit(self, batch: Batch) -> Batch:
         with self._cond:

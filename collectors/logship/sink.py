@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from elastic_transport import ConnectionError as TransportConnectionError
 from elastic_transport import ConnectionTimeout
 from elasticsearch import ApiError, Elasticsearch
+from elasticsearch.serializer import OrjsonSerializer
 
 from collectors.logship.record import Record
 from console.errors import BackendError
@@ -59,13 +60,15 @@ class ElasticsearchSink:
     """Sends records to Elasticsearch with ``_bulk``; no client-side retries, the caller decides."""
 
     def __init__(self, url: str, *, timeout: float = 30.0):
-        self.client = Elasticsearch(url, request_timeout=timeout, max_retries=0, retry_on_timeout=False)
+        # orjson reads the per-item answer of a thousand-line bulk several times faster than the json module
+        self.client = Elasticsearch(url, request_timeout=timeout, max_retries=0, retry_on_timeout=False,
+                                    serializer=OrjsonSerializer())
 
     def export(self, records: list[Record]) -> ExportResult:
         """Send ``records`` in one bulk request and classify every item; BackendError on a non-retryable refusal."""
         if not records:
             return ExportResult()
-        body = b"".join(r.bulk_lines for r in records)
+        body = b"".join([r.bulk_lines for r in records])
         try:
             response = self.client.bulk(operations=body, filter_path=_FILTER)
         except (TransportConnectionError, ConnectionTimeout) as e:
