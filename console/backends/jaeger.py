@@ -97,19 +97,25 @@ def parse_traces(body: Any) -> list[Trace]:
 
 
 def _trace(raw: dict[str, Any]) -> Trace:
-    processes = raw.get("processes", {})
+    # A search answer holds hundreds of spans, parsed while a view's other queries wait for the GIL:
+    # plain loops here, no generator per span.
+    services = {pid: process.get("serviceName", "unknown") for pid, process in raw.get("processes", {}).items()}
     spans = []
     for item in raw.get("spans", []):
-        parent = next((r["spanID"] for r in item.get("references") or [] if r.get("refType") == "CHILD_OF"), None)
+        parent = None
+        for ref in item.get("references") or ():
+            if ref.get("refType") == "CHILD_OF":
+                parent = ref["spanID"]
+                break
         spans.append(Span(
             span_id=item["spanID"],
             parent_id=parent,
-            service=processes.get(item.get("processID"), {}).get("serviceName", "unknown"),
+            service=services.get(item.get("processID"), "unknown"),
             operation=item.get("operationName", ""),
             start_us=int(item["startTime"]),
             duration_us=int(item["duration"]),
             tags=_tags(item.get("tags")),
-            events=[{"timestamp_us": log["timestamp"], **_tags(log.get("fields"))} for log in item.get("logs") or []],
+            events=[{"timestamp_us": log["timestamp"], **_tags(log.get("fields"))} for log in item.get("logs") or ()],
         ))
     spans.sort(key=lambda s: (s.start_us, s.span_id))
     return Trace(raw["traceID"].rjust(32, "0"), spans)
