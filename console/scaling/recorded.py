@@ -10,14 +10,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from console.backends.prometheus import Prometheus
+from console.backends.prometheus import Prometheus, Series
 from console.rules.backtest import check_window, query_range_chunked
 from console.scaling import backtest as replaying
 from console.scaling.forecast import DAY
 from console.scaling.metrics import MetricSpec
 from console.scaling.policy import Policy
 
-__all__ = ["FORECAST_STEP", "backtest", "firing_alerts", "forecast_history", "load_query", "loads"]
+__all__ = ["FORECAST_STEP", "ReadOnce", "backtest", "compare", "firing_alerts", "forecast_history", "load_query",
+           "loads"]
 
 FORECAST_STEP = 300.0
 
@@ -69,3 +70,27 @@ def backtest(prometheus: Prometheus, policy: Policy, start: float, end: float, s
     return replaying.replay(policy, loads(prometheus, policy, start, end, step), start, end, step,
                             initial_replicas=initial_replicas, startup_seconds=startup_seconds,
                             firing=firing_alerts(prometheus, policy, start, end, step), forecaster=forecaster)
+
+
+class ReadOnce:
+    """A view of ``prometheus`` that sends each distinct range query once: policies compared over one window
+    (a policy and its predictive counterpart read the same load and the same alerts) share their reads."""
+
+    def __init__(self, prometheus: Prometheus):
+        self._prometheus = prometheus
+        self._answers: dict[tuple, list[Series]] = {}
+
+    def query_range(self, query: str, start: float, end: float, step: float) -> list[Series]:
+        """``Prometheus.query_range``, answered from the first read of the same arguments."""
+        key = (query, start, end, step)
+        if key not in self._answers:
+            self._answers[key] = self._prometheus.query_range(query, start, end, step)
+        return self._answers[key]
+
+
+def compare(prometheus: Prometheus, policies: list[Policy], start: float, end: float, step: float, *,
+            initial_replicas: int | None = None, startup_seconds: float = 0.0) -> list[replaying.Backtest]:
+    """``backtest`` of each policy over one window, each distinct range query sent to Prometheus once."""
+    shared = ReadOnce(prometheus)
+    return [backtest(shared, policy, start, end, step, initial_replicas=initial_replicas,
+                     startup_seconds=startup_seconds) for policy in policies]

@@ -90,14 +90,10 @@ def backtest(policy_id: int, body: BacktestIn):
     end = body.end.timestamp() if body.end else time.time()
     start = body.start.timestamp() if body.start else end - 86400
     prometheus = get_backends()["prometheus"]
-    runs = []
-    for policy in (Policy.model_validate(record.document), body.compare):
-        if policy is None:
-            continue
-        try:
-            runs.append(run_out(recorded.backtest(prometheus, policy, start, end, body.step,
-                                                  initial_replicas=body.initial_replicas,
-                                                  startup_seconds=body.startup_seconds)))
-        except ValueError as e:
-            raise ApiError(422, "invalid_window", str(e)) from e
-    return BacktestOut(start=start, end=end, step=body.step, runs=runs)
+    policies = [Policy.model_validate(record.document)] + ([body.compare] if body.compare is not None else [])
+    try:
+        runs = recorded.compare(prometheus, policies, start, end, body.step, initial_replicas=body.initial_replicas,
+                                startup_seconds=body.startup_seconds)
+    except ValueError as e:
+        raise ApiError(422, "invalid_window", str(e)) from e
+    return BacktestOut(start=start, end=end, step=body.step, runs=[run_out(run) for run in runs])

@@ -208,8 +208,8 @@ def backtest(target: str):
     policies += [other] if other is not None else []
     runs, error = [], None
     try:
-        runs = [recorded.backtest(get_backend("prometheus"), p, window.start.timestamp(), window.end.timestamp(),
-                                  step, startup_seconds=startup) for p in policies]
+        runs = recorded.compare(get_backend("prometheus"), policies, window.start.timestamp(), window.end.timestamp(),
+                                step, startup_seconds=startup)
     except BackendError as e:
         error = str(e)
     except ValueError as e:

@@ -7,8 +7,10 @@ import math
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 import yaml
+from prometheus_client.parser import text_string_to_metric_families
 
 from console import auth, create_app, store
 from console.backends import close_backends
@@ -83,6 +85,34 @@ def test_it_forecasts_the_held_out_day_within_fifteen_percent(history):
     error = wape([v for _, v in actual], model.predict([t for t, _ in actual]))
     print(f"\nWAPE on the held-out day: {error:.1%}")
     assert error <= 0.15
+
+
+def queries_run(url: str) -> int:
+    """How many queries Prometheus has evaluated, from its own metrics (read without a query)."""
+    text = httpx.get(f"{url}/metrics", timeout=10).text
+    for family in text_string_to_metric_families(text):
+        if family.name == "prometheus_engine_query_duration_seconds":
+            return int(next(s.value for s in family.samples
+                            if s.name.endswith("_count") and s.labels.get("slice") == "prepare_time"))
+    raise AssertionError("Prometheus exposes no query count")
+
+
+def test_a_comparison_reads_each_range_query_once(history):
+    reactive = validate_policy(policy_document("gateway"))
+    ahead = validate_policy(policy_document("gateway-predictive", {"mode": "forecastAndScale", "leadSeconds": 600}))
+    start, end = history.end - DAY, history.end - STEP
+    client = Prometheus(history.url, timeout=30)
+    try:
+        before = queries_run(history.url)
+        together = recorded.compare(client, [reactive, ahead], start, end, STEP)
+        shared = queries_run(history.url) - before
+        apart = [recorded.backtest(client, p, start, end, STEP) for p in (reactive, ahead)]
+        alone = queries_run(history.url) - before - shared
+    finally:
+        client.close()
+    assert [run.ticks for run in together] == [run.ticks for run in apart]
+    # apart: the load twice and the forecast's history; together: the load once
+    assert (alone, shared) == (3, 2)
 
 
 @pytest.fixture
