@@ -97,23 +97,34 @@ def _clear_failed_dot(page, console_url: str) -> tuple[tuple[str, dict] | None, 
         body = page.context.request.get(f"{console_url}/api/v1/traces/{trace_id}").json()
         if any(s["error"] and s["service"] == "payments" for s in body.get("spans", [])):
             failed.append(trace_id)
-    found = page.evaluate("""(failed) => {
+    found, where = page.evaluate("""(failed) => {
         const u = window.opsCharts.latency, d = JSON.parse(document.getElementById("chart-data").textContent);
-        const dots = d.trace_ids.map((id, i) => id && {id, x: u.valToPos(d.x[i], "x"), y: u.valToPos(d.exemplars[i], "y")})
-                                .filter(Boolean);
-        // a click at a dot's centre opens that dot unless another lies on it (clicks land on whole pixels)
-        const clear = (a) => dots.every((b) => b === a || Math.hypot(a.x - b.x, a.y - b.y) > 3);
-        const dot = dots.find((a) => failed.includes(a.id) && clear(a));
-        return dot ? [dot.id, {x: dot.x, y: dot.y}] : null;
+        const w = u.over.clientWidth, h = u.over.clientHeight;
+        const dots = d.trace_ids.map((id, i) => id && {id, t: d.x[i], x: u.valToPos(d.x[i], "x"),
+                                                       y: u.valToPos(d.exemplars[i], "y")}).filter(Boolean);
+        // a request of the last seconds may have its trace in Jaeger before its log line is searchable
+        const settled = (a) => a.t <= Date.now() / 1000 - 8;
+        // where to click for a dot: its centre, or the nearest point inside the plot when the centre is on its
+        // edge (the fastest requests lie on the bottom, the newest on the right): a click beside the plot is lost
+        const at = (a) => ({x: Math.min(Math.max(a.x, 1), w - 1), y: Math.min(Math.max(a.y, 1), h - 1)});
+        // the click opens the dot nearest it: every other dot must be clearly farther (clicks land on whole pixels)
+        const opens = (a) => {
+            const c = at(a), own = Math.hypot(a.x - c.x, a.y - c.y);
+            return own <= 6 && dots.every((b) => b === a || Math.hypot(b.x - c.x, b.y - c.y) > own + 3);
+        };
+        const dot = dots.find((a) => failed.includes(a.id) && settled(a) && opens(a));
+        const where = dots.filter((a) => failed.includes(a.id)).map((a) => `(${Math.round(a.x)},${Math.round(a.y)})`);
+        return [dot ? [dot.id, at(dot)] : null, `${where.join(" ")} in ${w}x${h}`];
     }""", failed)
-    seen = f"{len(failed)} failed of {len(ids)}"
+    seen = f"{len(failed)} failed of {len(ids)}: {where}"
     return (found[0], found[1]) if found is not None else None, seen
 
 
 def failed_exemplar_dot(page, console_url: str) -> tuple[str, dict]:
     """An exemplar dot of a failed payments request that a click can hit; the checkouts go on, so when every such
-    dot lies on another, a reload a little later brings new ones."""
-    deadline = time.monotonic() + 30
+    dot lies on another, a reload a little later brings new ones (the fault began a minute ago: its dots crowd the
+    right end of the 15-minute chart at first)."""
+    deadline = time.monotonic() + 60
     while True:
         found, seen = _clear_failed_dot(page, console_url)
         if found is not None:
