@@ -9,30 +9,21 @@ import threading
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent / "scaling"))
 
 from console import create_app  # noqa: E402
 from console.scaling import EXTENSION  # noqa: E402
 from console.scaling.loop import Loop  # noqa: E402
+from scalekit import MemoryExecutor  # noqa: E402
 
-
-class Replicas:
-    """The live target's replica count, kept in memory and ready at once (the loop's executor)."""
-
-    def __init__(self, count: int):
-        self.count = count
-
-    def replicas(self, target: str) -> tuple[int, int]:
-        return self.count, self.count
-
-    def scale(self, target: str, replicas: int) -> None:
-        self.count = replicas
+TARGET = "live"  # the live window's policy scales this target
 
 
 def main(home: Path, prometheus_url: str, period: float, initial: int) -> None:
     app = create_app({"TESTING": True, "SECRET_KEY": "live", "PROMETHEUS_URL": prometheus_url,
                       "DATABASE_URL": f"sqlite:///{home / 'console.db'}", "SCALING_HOME": str(home / "stack"),
                       "SCALING_POLICIES_DIR": str(home / "policies")})
-    app.extensions[EXTENSION] = Replicas(initial)
+    app.extensions[EXTENSION] = MemoryExecutor({TARGET: initial})
     loop = Loop(app, period=period, holder="live-window")
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())

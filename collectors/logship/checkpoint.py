@@ -47,10 +47,11 @@ class Checkpoints:
         with self._lock:
             return self._offsets.get(identity, (0, ""))[0]
 
-    def advance(self, ends: dict[FileIdentity, tuple[int, str]]) -> None:
-        """Move offsets forward to ``ends`` (never back), drop the retired files now acknowledged, save atomically."""
+    def advance(self, *ends: dict[FileIdentity, tuple[int, str]]) -> None:
+        """Move offsets forward to each of ``ends`` (never back), drop the retired files now acknowledged, save
+        atomically, once."""
         with self._lock:
-            for identity, (end, path) in ends.items():
+            for identity, (end, path) in (pair for one in ends for pair in one.items()):
                 if end > self._offsets.get(identity, (0, ""))[0]:
                     self._offsets[identity] = (end, path)
             self._prune()

@@ -39,7 +39,6 @@ class Record:
         return self.bulk_lines[self.bulk_lines.index(b"\n") + 1 : -1]
 
 
-
 def document_id(identity: FileIdentity, offset: int) -> str:
     """The same line of the same file always gets the same id, so a re-sent line never duplicates."""
     # A prefix per file, then the offset in fixed-width hex: a file's ids increase as it is read.

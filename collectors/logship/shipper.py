@@ -207,16 +207,14 @@ class Shipper:
                 with self._cond:
                     taken[1] = True
                     self._in_flight -= batch.bytes
-                    ends: dict = {}
+                    acknowledged = []
                     while self._taken and self._taken[0][1]:
-                        for identity, (end, path) in self._taken.popleft()[0].items():
-                            if end > ends.get(identity, (0, ""))[0]:
-                                ends[identity] = (end, path)
+                        acknowledged.append(self._taken.popleft()[0])
                     self._cond.notify_all()
-                if ends:
+                if acknowledged:
                     # Outside the lock: the write is slow (fsync). Checkpoints only move forward, so
                     # two senders saving runs in the other order cannot move one back.
-                    self.checkpoints.advance(ends)
+                    self.checkpoints.advance(*acknowledged)
         except Abandoned:
             log.warning("stopping with %d unsent batch(es); they are read again at the next start", len(self._queue))
         except BaseException as e:  # surfaced by run() in the main thread
