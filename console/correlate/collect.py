@@ -6,6 +6,7 @@ that fails leaves its part as an error and the rest is still assembled.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -73,9 +74,10 @@ def on_steps(points: list[tuple[float, float]], window: Window, step: int) -> li
 
 
 def what_happened(prom: Prometheus, jaeger: Jaeger, logs: ElasticsearchLogs, service: str, window: Window, *,
-                  timeout: float, history: Fetched | None = None) -> Report:
+                  timeout: float, history: Callable[[], Fetched] | None = None) -> Report:
     """The "what happened" report: RED now and before, top errors, exemplars, traces, then their log lines;
-    ``history`` (the console's own rule changes and scale actions) is read by the caller, from the store.
+    ``history`` reads the console's own rule changes and scale actions: it is called in this thread (the store
+    belongs to the caller's app context) while the backend queries run.
     Takes up to ``2 * timeout``: the log lines are looked up once the traces are known."""
     started = time.monotonic()
     # The longest path is a chain: the trace search, then the lines of the traces it names. Its first link
@@ -86,10 +88,11 @@ def what_happened(prom: Prometheus, jaeger: Jaeger, logs: ElasticsearchLogs, ser
     rest = submit({"errors": lambda: logs.top_errors(start=window.start, end=window.end, service=service),
                    **red_calls(prom, window, service=service),
                    **red_calls(prom, window.previous(), prefix="before", service=service)})
+    stored = history() if history else None
     got = collect(chain, timeout=timeout)
     lines = trace_logs(logs, service, window, got["exemplars"], got["traces"], timeout=timeout)
     fetched = collect(rest, timeout=2 * timeout, since=started)
-    return assemble(service, window, {**fetched, **got}, logs=lines, history=history)
+    return assemble(service, window, {**fetched, **got}, logs=lines, history=stored)
 
 
 def trace_logs(logs: ElasticsearchLogs, service: str, window: Window, exemplars: Fetched, traces: Fetched, *,

@@ -79,7 +79,7 @@ def console_history(service: str, window: Window, *, limit: int = 20) -> Fetched
 def service_report(service: str, window: Window) -> Report:
     """What happened to ``service`` in ``window``."""
     return what_happened(get_backend("prometheus"), get_backend("jaeger"), get_backend("elasticsearch"), service,
-                         window, timeout=fanout_timeout(), history=console_history(service, window))
+                         window, timeout=fanout_timeout(), history=lambda: console_history(service, window))
 
 
 def alert_subject(ref: str) -> tuple[str, Window]:
@@ -160,7 +160,8 @@ def service_page(service: str, window: Window) -> ServicePage:
     calls["instances"] = lambda: prom.query(instances_query(service), window.end)
     calls.update(red_calls(prom, window, prefix="routes", service=service, by="route"))
     history = console_history(service, window)  # the store is read here: the fan-out's threads have no app context
-    calls["report"] = lambda: what_happened(prom, jaeger, logs, service, window, timeout=timeout, history=history)
+    calls["report"] = lambda: what_happened(prom, jaeger, logs, service, window, timeout=timeout,
+                                            history=lambda: history)
     # the report fans out on its own: give it the time of its two rounds
     got = gather(calls, timeout=2 * timeout + 0.5)
     charts = {k.split(":", 1)[1]: f for k, f in got.items() if k.startswith("chart:")}

@@ -1,3 +1,5 @@
+import time
+
 from prometheus_client.parser import text_string_to_metric_families
 
 from console import auth, store
@@ -43,3 +45,21 @@ def test_it_keeps_each_apps_metrics_apart(make_app):
     first.test_client().get("/healthz")
     ok = (("method", "GET"), ("route", "/healthz"), ("service", "opsconsole"), ("status", "200"))
     assert ("http_requests_total", ok) not in _samples(second.test_client())
+
+
+def _server_ms(response) -> float:
+    name, _, duration = response.headers["Server-Timing"].partition(";dur=")
+    assert name == "app"
+    return float(duration)
+
+
+def test_it_tells_every_client_the_time_the_app_took(make_app):
+    assert _server_ms(make_app().test_client().get("/healthz")) < 50
+    app = make_app()
+    app.before_request(lambda: time.sleep(0.05))
+    client = app.test_client()
+    assert _server_ms(client.get("/healthz")) >= 50
+    # unknown paths and refusals carry it too: a slow 404 is as worth seeing as a slow page
+    assert _server_ms(client.get("/no/such/page")) >= 50
+    refused = client.get("/services")
+    assert refused.status_code == 302 and _server_ms(refused) >= 0
