@@ -22,7 +22,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
 from opentelemetry.trace import SpanKind, Status, StatusCode
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, ProcessCollector
 from prometheus_client.exposition import choose_encoder
 from werkzeug.exceptions import HTTPException
 
@@ -71,6 +71,9 @@ class Telemetry:
         self.enabled = telemetry_enabled() if enabled is None else enabled
         # A registry per app, so several apps can live in one test process.
         self.registry = CollectorRegistry()
+        # process_cpu_seconds_total and friends: what a Resource (cpu) scaling policy reads, as a kubelet's
+        # cAdvisor would give it in Kubernetes
+        ProcessCollector(registry=self.registry)
         self.requests = Counter("http_requests_total", "HTTP requests served.",
                                 ["service", "route", "method", "status"], registry=self.registry)
         self.duration = Histogram("http_request_duration_seconds", "HTTP request latency.",

@@ -100,3 +100,13 @@ def test_it_lists_the_rule_changes_and_scale_actions_on_the_service_page(make_ap
                      r'<td>page on payment errors</td>', html)
     assert re.search(r"<td>1 → 2</td>\s*<td>bob \(manual\)</td><td>applied</td><td>release 42</td>", html)
     assert "another service" not in html
+
+
+def test_it_shows_the_lines_of_the_reports_traces_errors_first_and_then_the_others(viewer, seeded):
+    html = viewer.get(f"/services/{seeded.catalog}?range=15m").get_data(as_text=True)
+    assert "3 line(s); all shown here, error lines first." in html
+    lines = html[html.index("Log lines of these traces"):html.index("Top routes")]
+    shown = [m for m in ("payment refused: card declined", "POST /api/checkout 502", "GET /products 200")
+             if m in lines]
+    assert shown == sorted(shown, key=lines.index) == ["payment refused: card declined", "POST /api/checkout 502",
+                                                       "GET /products 200"]

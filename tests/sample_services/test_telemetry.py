@@ -35,6 +35,11 @@ def test_it_serves_the_classic_format_by_default(shop):
     assert 'http_requests_total{method="GET",route="/products",service="catalog",status="200"} 1.0' in response.text
 
 
+def test_it_serves_its_process_cpu_for_resource_scaling_policies(shop):
+    text = catalog.create_app(shop.config("catalog")).test_client().get("/metrics").text
+    assert "process_cpu_seconds_total " in text
+
+
 def test_it_continues_the_callers_trace(shop):
     client = catalog.create_app(shop.config("catalog")).test_client()
     client.get("/products/2", headers={"traceparent": TRACEPARENT})

@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -18,10 +19,12 @@ from sqlalchemy import select
 
 from console import create_app, store
 from console.backends import close_backends
+from console.backends.prometheus import Prometheus
 from console.correlate.window import iso
 from console.scaling import EXTENSION, service
 from console.scaling.executors.local import LocalExecutor
-from console.scaling.loop import Loop
+from console.scaling.loop import Loop, observe
+from console.scaling.policy import load_policies
 from console.scaling.models import RecommendationRecord, ScaleRecord
 from kit import log_in
 from sample_services.loadgen import run_load
@@ -144,6 +147,20 @@ def test_it_scales_the_gateway_out_on_its_request_rate(shop, tmp_path, policies)
         store.get_engine(app).dispose()
     assert [(r.from_replicas, r.to_replicas, r.result) for r in acted] == [(1, 2, "applied")], acted
     assert executor.replicas("gateway") == (2, 2)
+
+
+def test_it_reads_the_cpu_of_each_replica_for_the_shipped_catalog_policy(shop):
+    (catalog,) = [p for p in load_policies(Path(__file__).parents[2] / "rules" / "scaling") if p.target == "catalog"]
+    prometheus = Prometheus(shop.prometheus_url, timeout=5)
+    try:
+        deadline, observed = time.monotonic() + 30, {}
+        # rate() over a minute answers once two scrapes of the replica's process counters are stored
+        while not observed.get("cpu") and time.monotonic() < deadline:
+            observed = observe(prometheus, catalog, datetime.now(UTC))
+            time.sleep(1.0)
+    finally:
+        prometheus.close()
+    assert len(observed["cpu"]) == 1 and observed["cpu"][0] >= 0, observed
 
 
 def test_it_adds_the_step_of_an_alert_firing_in_alertmanager_and_says_so_in_what_happened(stack, tmp_path, policies):
