@@ -128,3 +128,13 @@ def failing(traces: Iterable[Trace], service: str, *, limit: int = 5) -> list[Tr
     hits = [t for t in traces if any(s.error and s.service == service for s in t.spans)]
     hits.sort(key=lambda t: (-min(s.start_us for s in t.spans), t.trace_id))
     return [summarize(t) for t in hits[:limit]]
+
+
+def search_results(traces: Iterable[Trace], *, failed_only: bool = False, limit: int) -> list[TraceSummary]:
+    """A trace search's answer as a list, newest first: with ``failed_only``, only the traces where a span
+    failed; at most ``limit``."""
+    found = [summarize(t) for t in traces if t.spans]
+    if failed_only:
+        found = [t for t in found if t.error]
+    found.sort(key=lambda t: (t.start, t.trace_id), reverse=True)
+    return found[:limit]

@@ -20,9 +20,11 @@ from console.correlate import (
     RuleChange,
     ScaleAction,
     TraceDetail,
+    TraceSummary,
     Window,
     gather,
     overview,
+    search_results,
     trace_detail,
     what_happened,
 )
@@ -36,6 +38,8 @@ from console.scaling import service as scaling
 from console.correlate.window import POINTS, parse_window
 
 TOP_ROUTES = 10
+# a search for failed traces looks among this many of the newest: Jaeger cannot filter on a span's status
+FAILED_SEARCH_DEPTH = 200
 # a trace's "what happened" window: its own time, widened so that the RED figures have a few scrapes
 TRACE_MARGIN = timedelta(minutes=5)
 
@@ -106,6 +110,34 @@ def trace_window(detail: TraceDetail, now: datetime) -> Window | None:
     end = max(s.start_us + s.duration_us for s in detail.trace.spans) / 1e6
     return Window(datetime.fromtimestamp(start, timezone.utc) - TRACE_MARGIN,
                   min(now, datetime.fromtimestamp(end, timezone.utc) + TRACE_MARGIN))
+
+
+@dataclass(frozen=True)
+class TraceSearch:
+    """The services Jaeger knows and, when a service was given, the traces found; either may have failed."""
+
+    services: list[str]
+    traces: list[TraceSummary]
+    searched: int
+    error: str | None
+    failure: Exception | None
+
+
+def search_traces(window: Window, *, service: str | None, operation: str | None = None, min_ms: int | None = None,
+                  failed_only: bool = False, limit: int) -> TraceSearch:
+    """The newest traces of ``service`` in ``window`` (one of its spans named ``operation``, lasting at least
+    ``min_ms``; with ``failed_only``, among the newest ``FAILED_SEARCH_DEPTH`` those where a span failed)."""
+    jaeger = get_backend("jaeger")
+    depth = FAILED_SEARCH_DEPTH if failed_only else limit
+    calls = {"services": jaeger.services}
+    if service:
+        calls["traces"] = lambda: jaeger.find_traces(service, window.start, window.end, limit=depth,
+                                                     operation=operation, min_duration_us=(min_ms or 0) * 1000)
+    got = gather(calls, timeout=fanout_timeout())
+    failed = next((f for f in got.values() if not f.ok), None)
+    traces = got["traces"].value or [] if "traces" in got else []
+    return TraceSearch(sorted(got["services"].value or []), search_results(traces, failed_only=failed_only, limit=limit),
+                       len(traces), failed.error if failed else None, failed.failure if failed else None)
 
 
 @dataclass(frozen=True)

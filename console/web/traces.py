@@ -1,26 +1,45 @@
-"""The trace pages: look a trace up by id, and its waterfall with the critical path, errors and log lines."""
+"""The trace pages: search a service's traces or open one by id, and a trace's waterfall with the critical path,
+errors and log lines."""
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from pydantic import ValidationError
 
 from console import auth
 from console.correlate import waterfall
 from console.errors import UsageProblem
 from console.web import dashboard_data as data
+from console.web.api_traces import TracesQuery
 from console.web.dashboard import request_window
 
 bp = Blueprint("traces", __name__)
+
+SEARCH_FIELDS = ("service", "operation", "min_duration_ms", "failed", "limit")
 
 
 @bp.get("/traces")
 @auth.login_required
 def index():
-    """A form asking for a trace id; with one, straight to its page."""
+    """The search form and, with a service, its newest traces; with a trace id, straight to its page."""
     window = request_window()
     trace_id = request.args.get("trace_id", "").strip()
     if trace_id:
         return redirect(url_for("traces.trace", trace_id=trace_id, **window.query_args()))
-    return render_template("traces/index.html", window=window)
+    args = {k: v for k, v in request.args.items() if v and k in SEARCH_FIELDS}
+    query, problem = None, None
+    if args.get("service"):
+        try:
+            query = TracesQuery.model_validate(args)
+        except ValidationError as e:
+            problem = f"bad filter: {e.errors()[0]['loc'][0]}"
+    if query is None:  # the form alone, with the services Jaeger knows
+        found = data.search_traces(window, service=None, limit=0)
+    else:
+        found = data.search_traces(window, service=query.service, operation=query.operation,
+                                   min_ms=query.min_duration_ms, failed_only=query.failed, limit=query.limit)
+    page = render_template("traces/index.html", window=window, args=args, found=found, query=query, problem=problem,
+                           depth=data.FAILED_SEARCH_DEPTH)
+    return (page, 400) if problem else page
 
 
 @bp.get("/traces/<trace_id>")
@@ -31,7 +50,8 @@ def trace(trace_id: str):
     try:
         detail = data.trace(trace_id)
     except UsageProblem as e:
-        return render_template("traces/index.html", window=window, problem=str(e)), 400
+        return render_template("traces/index.html", window=window, args={}, found=None, query=None,
+                               problem=str(e)), 400
     rows = waterfall(detail.trace, detail.logs) if detail.trace else []
     placed = {line.span_id for row in rows for line in row.logs}
     unplaced = [line for line in detail.logs if line.span_id not in placed]

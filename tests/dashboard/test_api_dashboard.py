@@ -1,6 +1,8 @@
 """The dashboard API on seeded data: a known trace in Jaeger and its log lines in Elasticsearch, exact values."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 
 from dashkit import bearer, record_changes
@@ -35,6 +37,46 @@ def test_it_gives_a_trace_with_its_spans_critical_path_and_log_lines(api, seeded
         (seeded.catalog, "GET /products 200", seeded.spans["GET /products"]),
         (seeded.payments, "payment refused: card declined", seeded.spans["POST /payments/authorize"]),
         (seeded.gateway, "POST /api/checkout 502", seeded.spans["POST /api/checkout"])]
+
+
+@pytest.mark.parametrize("query, found", [
+    ("service={gateway}", 1),
+    ("service={payments}&operation=POST /payments/authorize", 1),
+    ("service={payments}&operation=GET /products", 0),
+    ("service={catalog}&min_duration_ms=10", 1),
+    ("service={catalog}&min_duration_ms=50", 0),
+    ("service={catalog}&failed=true", 1),
+    ("service=seed-nobody", 0),
+], ids=["by service", "by span name", "span name of another service", "long enough", "too short",
+        "failed", "unknown service"])
+def test_it_searches_traces(api, seeded, query, found):
+    url = "/api/v1/traces?range=15m&" + query.format(gateway=seeded.gateway, catalog=seeded.catalog,
+                                                     payments=seeded.payments)
+    answer = api(url)
+    assert answer.status_code == 200, answer.json
+    assert [t["trace_id"] for t in answer.json["items"]] == [seeded.trace_id] * found
+    if found:
+        (item,) = answer.json["items"]
+        assert (item["service"], item["operation"], item["duration_ms"], item["span_count"], item["error"]) == (
+            seeded.gateway, "POST /api/checkout", 100.0, 6, True)
+        assert item["services"] == [seeded.gateway, seeded.catalog, seeded.payments]
+        assert item["start"].startswith(datetime.fromtimestamp(seeded.start_ns / 1e9, timezone.utc).strftime(
+            "%Y-%m-%dT%H:%M:%S"))
+
+
+@pytest.mark.parametrize("query", ["", "service=a b", "service=x&limit=0", "service=x&min_duration_ms=-1",
+                                   "service=x&failed=maybe", "service=x&color=red"],
+                         ids=["no service", "bad service", "limit 0", "negative duration", "not a boolean",
+                              "unknown argument"])
+def test_it_refuses_a_bad_trace_search(api, query):
+    answer = api(f"/api/v1/traces?{query}")
+    assert answer.status_code == 422 and answer.json["error"] == "validation_failed"
+
+
+def test_it_answers_503_to_a_trace_search_when_jaeger_is_down(make_app, closed_url):
+    app = make_app(JAEGER_URL=closed_url)
+    answer = app.test_client().get("/api/v1/traces?service=payments", headers=bearer(app))
+    assert answer.status_code == 503 and answer.json["error"] == "backend_unavailable"
 
 
 def test_it_answers_an_unknown_trace_with_nothing_found(api):

@@ -1,4 +1,4 @@
-"""Pure trace views: the critical path, the waterfall, the slowest and the failing traces."""
+"""Pure trace views: the critical path, the waterfall, the slowest and the failing traces, a search's list."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -7,7 +7,7 @@ import pytest
 
 from console.backends.elasticsearch import LogLine
 from console.backends.jaeger import Span, Trace, parse_traces
-from console.correlate.traces import critical_path, failing, slowest, waterfall
+from console.correlate.traces import critical_path, failing, search_results, slowest, waterfall
 
 
 def span(span_id, parent, start, duration, *, service="svc", error=False):
@@ -62,3 +62,15 @@ def test_it_orders_failing_traces_newest_first():
     new = Trace("new", [span("r", None, 50, 10, error=True)])
     fine = Trace("fine", [span("r", None, 90, 10)])
     assert [t.trace_id for t in failing([old, fine, new], "svc")] == ["new", "old"]
+
+
+@pytest.mark.parametrize("failed_only, limit, listed", [
+    (False, 10, ["new", "fine", "old"]),
+    (False, 2, ["new", "fine"]),
+    (True, 10, ["new", "old"]),
+    (True, 1, ["new"]),
+], ids=["newest first", "at most limit", "failed only", "failed only, at most limit"])
+def test_it_lists_a_search_newest_first(failed_only, limit, listed):
+    traces = [Trace("old", [span("r", None, 0, 10, error=True)]), Trace("fine", [span("r", None, 50, 10)]),
+              Trace("empty", []), Trace("new", [span("r", None, 90, 10), span("x", "r", 91, 2, error=True)])]
+    assert [t.trace_id for t in search_results(traces, failed_only=failed_only, limit=limit)] == listed

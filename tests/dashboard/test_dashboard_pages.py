@@ -110,3 +110,26 @@ def test_it_shows_the_lines_of_the_reports_traces_errors_first_and_then_the_othe
              if m in lines]
     assert shown == sorted(shown, key=lines.index) == ["payment refused: card declined", "POST /api/checkout 502",
                                                        "GET /products 200"]
+
+
+def test_it_searches_a_services_traces_and_links_each_to_its_page(viewer, seeded):
+    html = viewer.get(f"/traces?range=15m&service={seeded.catalog}&failed=true").get_data(as_text=True)
+    assert alerts(html) == []
+    assert f"<option selected>{seeded.catalog}</option>" in html
+    assert f'<a href="/traces/{seeded.trace_id}?range=15m">' in html
+    assert f"{seeded.gateway} · <code>POST /api/checkout</code>" in html and "100.0 ms" in html
+    assert f"1 trace(s) of {seeded.catalog}, newest first, the failed among the newest 1." in " ".join(html.split())
+    html = viewer.get(f"/traces?range=15m&service={seeded.catalog}&min_duration_ms=50").get_data(as_text=True)
+    assert "0 trace(s) of" in html and seeded.trace_id not in html
+
+
+def test_it_shows_the_trace_search_with_a_banner_when_jaeger_is_down(make_app, closed_url):
+    client = log_in(make_app(JAEGER_URL=closed_url))
+    answer = client.get("/traces?service=payments")
+    assert answer.status_code == 200
+    assert [a for a in alerts(answer.get_data(as_text=True)) if a.startswith("Traces unavailable")]
+
+
+def test_it_refuses_a_bad_trace_search_filter_with_400(viewer):
+    answer = viewer.get("/traces?service=payments&min_duration_ms=-5")
+    assert answer.status_code == 400 and "bad filter: min_duration_ms" in answer.get_data(as_text=True)

@@ -15,18 +15,17 @@ from collections.abc import Iterator
 import httpx
 import pytest
 import redis
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from dashkit import bearer, log_in
-from kit import PASSWORD
+from kit import browser_page
 from sample_services.fault import clear_fault, set_fault, validate_fault
 from sample_services.runtime import services_down, services_up
 
 pytestmark = pytest.mark.stack
 
 REPLICAS = {"gateway": 1, "catalog": 1, "orders": 1, "inventory": 1, "payments": 1}
-CHROMIUM = {"executable_path": "/usr/bin/chromium", "args": ["--no-sandbox", "--disable-background-networking"]}
 
 
 def checkouts(url: str, stop: threading.Event, *, seconds: float) -> None:
@@ -137,15 +136,7 @@ def failed_exemplar_dot(page, console_url: str) -> tuple[str, dict]:
 
 
 def test_it_walks_from_the_overview_to_the_logs_of_a_failing_trace(console_url, artifacts):
-    with sync_playwright() as p:
-        browser = p.chromium.launch(**CHROMIUM)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(15_000)
-        page.goto(f"{console_url}/login")
-        page.fill("input[name=name]", "charlie")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-
+    with browser_page(console_url, "charlie", height=900) as page:
         page.goto(f"{console_url}/services?range=15m")
         expect(page.locator("#service-rows tr").first.locator("td").first).to_have_text("payments")
         page.screenshot(path=artifacts / "sre-1-overview.png", full_page=True)
@@ -171,4 +162,19 @@ def test_it_walks_from_the_overview_to_the_logs_of_a_failing_trace(console_url, 
         links = page.locator("table.lines td:last-child a")
         assert links.count() > 0 and all(trace_id[:12] in t for t in links.all_inner_texts())
         page.screenshot(path=artifacts / "sre-4-logs.png", full_page=True)
-        browser.close()
+
+
+def test_it_finds_a_failed_checkout_through_the_trace_search(console_url, artifacts):
+    with browser_page(console_url, "charlie", height=900) as page:
+        page.goto(f"{console_url}/traces?range=15m")
+        page.select_option("#trace-search select[name=service]", "payments")
+        page.fill("#trace-search input[name=operation]", "POST /payments/authorize")
+        page.check("#trace-search input[name=failed]")
+        page.click("#trace-search button[type=submit]")
+        rows = page.locator("#traces tbody tr")
+        expect(rows.first).to_contain_text("POST /api/checkout")
+        assert rows.count() == rows.filter(has_text="error").count() > 0  # failed only
+        page.screenshot(path=artifacts / "traces-search.png", full_page=True)
+
+        rows.first.locator("a").click()
+        expect(page.locator("details.span.error", has_text="/payments/authorize").first).to_be_visible()
