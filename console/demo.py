@@ -2,18 +2,21 @@
 
 Starts (or reuses) the loopback stack, the shop with three gateway replicas and one of each
 other service, a bounded background load, and the console, then prints where to look.
-Every step is idempotent, so a second ``make demo`` reuses what is already running.
+On the first run it also imports the repository's alert rules and applies its SLOs. Every step is
+idempotent, so a second ``make demo`` reuses what is already running.
 """
 from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 import click
 import httpx
 
 from collectors.file_sd import write_targets
 from console.errors import StartError
+from console.rules.cli import shipped_for_demo
 from deploy.local import process
 from deploy.local.alerting import route_to_console
 from deploy.local import stack as local_stack
@@ -22,6 +25,7 @@ from deploy.local.layout import HOST, Layout, Ports, current, service_port
 DEMO_REPLICAS = {"gateway": 3, "catalog": 1, "orders": 1, "inventory": 1, "payments": 1}
 # The demo's background load is bounded in time like every loop we run: two hours.
 DEMO_LOAD = ("--profile", "steady", "--rps", "8", "--duration", "7200")
+SHIPPED_RULES = Path(__file__).resolve().parents[1] / "rules"  # the repository's alert rules and SLOs
 
 
 def register_own_targets(layout: Layout, ports: Ports) -> None:
@@ -73,6 +77,9 @@ def demo(no_load: bool) -> None:
         start_background(layout, "loadgen", ("load", "--url", gateway, *DEMO_LOAD))
     # here, not in the background console: a generated password must reach the terminal, not its log
     first_admin()
+    shipped = shipped_for_demo(SHIPPED_RULES) if SHIPPED_RULES.is_dir() else None
+    if shipped:
+        click.echo(f"opsconsole: first run: {shipped}", err=True)
     console_url = f"http://{HOST}:{ports.console}/"
     # the stack's Alertmanager notifies this console, which takes the token kept in the home
     token = route_to_console(layout, ports, console_url)

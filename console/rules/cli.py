@@ -28,6 +28,30 @@ def _fail_on(problems: list[str], where: str) -> None:
         raise OpsError(f"{len(problems)} problem(s) in {where}")
 
 
+def shipped_for_demo(root: Path) -> str | None:
+    """On a console whose store never held an alert rule, import and apply the alert rules of ``root/alerts`` and
+    the SLOs of ``root/slo``, so that a fault injected in the demo pages someone; what was done, or None."""
+    from console import rules as rules_area
+    from console import store
+    from console.auth import Principal, record_audit
+    from console.auth.cli import console_app
+    from console.rules.apply import apply_slos
+    from console.rules.manage import import_into_new_store
+    from console.rules.slo import read_slos
+
+    found, slos = read_dir(root / "alerts"), read_slos(root / "slo")
+    with console_app():
+        principal = Principal(name="demo", role="operator", via="cli")
+        target = rules_area.target()
+        created = import_into_new_store(store.session(), target, found, actor=principal.actor)
+        if created is None:
+            return None
+        apply_slos(slos, target.rules_directory(), target.api)
+        record_audit(principal=principal, action="rules.import", target=f"rules:{root}", result="ok", source="cli",
+                     detail={"created": created, "slos": [s.name for s in slos]})
+    return f"{created} alert rules from {root / 'alerts'} and {len(slos)} SLOs applied"
+
+
 @click.group()
 def rules() -> None:
     """Alert rules: import files into the console, export them back, check them with promtool."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from console.backends.prometheus import Prometheus
@@ -113,6 +114,14 @@ def delete(db: Session, target: Target, row: AlertRule, *, actor: str, reason: s
     """Remove the rule and apply."""
     versions.delete(db, row, actor=actor, reason=reason)
     _apply_and_commit(db, target)
+
+
+def import_into_new_store(db: Session, target: Target | None, rules: list[Rule], *, actor: str) -> int | None:
+    """Import ``rules`` (as ``import_rules``) into a store that never held an alert rule; how many, or None when
+    it did: rules deleted on purpose do not come back."""
+    if db.scalar(select(AlertRule.id).limit(1)) is not None:
+        return None
+    return import_rules(db, target, rules, actor=actor)[0]
 
 
 def import_rules(db: Session, target: Target | None, rules: list[Rule], *, actor: str) -> tuple[int, int]:

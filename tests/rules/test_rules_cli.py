@@ -51,3 +51,26 @@ def test_it_refuses_an_slo_file_naming_the_field(tmp_path):
     result = opsconsole(tmp_path, "slo", "check", "--dir", str(tmp_path))
     assert result.returncode == 2
     assert "slos[0].objective: Input should be less than 100" in result.stderr
+
+
+def test_it_gives_the_demo_the_shipped_rules_only_on_a_store_that_never_held_one(tmp_path):
+    from console import create_app, store
+    from console.rules import versions
+    from console.rules.cli import read_dir
+    from console.rules.manage import import_into_new_store
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": f"sqlite:///{tmp_path / 'console.db'}"})
+    shipped = read_dir(SHIPPED)
+    try:
+        with app.app_context():
+            db = store.session()
+            assert import_into_new_store(db, None, shipped, actor="cli:demo") == len(shipped) > 0
+            assert import_into_new_store(db, None, shipped, actor="cli:demo") is None
+            for row in versions.active(db):
+                versions.delete(db, row, actor="cli:alice")
+            db.commit()
+            # deleted on purpose: the next demo does not bring them back
+            assert import_into_new_store(db, None, shipped, actor="cli:demo") is None
+            assert versions.active(db) == []
+    finally:
+        store.get_engine(app).dispose()
