@@ -172,12 +172,19 @@ def _changed(incident: Incident, hook: Webhook, now_states: list[tuple[str, str]
 
 def _describe(incident: Incident, hook: Webhook) -> None:
     labels = {**hook.common_labels}
-    first = hook.alerts[0]
+    # described by its first firing alert (by its first alert once all resolved); a group of several services
+    # says how many more are firing, so the list does not show one service where two are failing
+    firing = [a for a in hook.alerts if a.status == "firing"]
+    first = (firing or hook.alerts)[0]
     incident.labels = labels
     incident.severity = (labels.get("severity") or first.labels.get("severity", ""))[:32]
     incident.service = (labels.get("service") or first.labels.get("service", ""))[:128]
-    incident.summary = (hook.common_annotations.get("summary") or first.annotations.get("summary")
-                        or labels.get("alertname") or first.labels.get("alertname", ""))
+    summary = hook.common_annotations.get("summary")
+    if not summary:
+        summary = first.annotations.get("summary") or labels.get("alertname") or first.labels.get("alertname", "")
+        if len(firing) > 1:
+            summary += f" (and {len(firing) - 1} more firing)"
+    incident.summary = summary
 
 
 def _follow(incident: Incident, firing: int, now: datetime) -> None:

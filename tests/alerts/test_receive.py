@@ -73,6 +73,16 @@ def test_it_calls_a_new_firing_alert_a_change(db):
     assert sorted(a.fingerprint for a in second.incident.alerts) == ["a1", "a2"]
 
 
+def test_it_describes_a_group_of_several_services_by_its_first_firing_alert_and_how_many_more(db):
+    incident = fold(db, notification(alert("a1", status="resolved", service="gateway"),
+                                     alert("a2", service="orders"), alert("a3", service="payments"))).incident
+    assert (incident.service, incident.summary) == ("orders", "orders fails half its requests (and 1 more firing)")
+    incident = fold(db, notification(alert("a1", status="resolved", service="gateway"),
+                                     alert("a2", status="resolved", service="orders"),
+                                     alert("a3", service="payments"))).incident
+    assert (incident.service, incident.summary) == ("payments", "payments fails half its requests")
+
+
 def test_it_resolves_the_incident_when_every_alert_resolved(db):
     fold(db, notification(alert("a1"), alert("a2")))
     partly = fold(db, notification(alert("a1", status="resolved"), alert("a2")))
