@@ -1,7 +1,6 @@
 """Jaeger query API (``/api/services``, ``/api/traces/<id>``): traces as plain data."""
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -144,15 +143,12 @@ class Jaeger(HttpBackend):
             raise
 
     def find_traces(self, service: str, start: datetime, end: datetime, *, limit: int = 100,
-                    tags: dict[str, str] | None = None, min_duration_us: int | None = None,
-                    operation: str | None = None) -> list[Trace]:
+                    min_duration_us: int | None = None, operation: str | None = None) -> list[Trace]:
         """The most recent traces (at most ``limit``) in which ``service`` took part between ``start`` and ``end``;
         with ``operation``, only those where one of its spans had that name."""
         params: dict[str, Any] = {"service": service, "start": _micros(start), "end": _micros(end), "limit": limit}
         if operation:
             params["operation"] = operation
-        if tags:
-            params["tags"] = json.dumps(tags)
         if min_duration_us:
             params["minDuration"] = f"{min_duration_us}us"
         return parse_traces(self._http.json("GET", "/api/traces", params=params))

@@ -114,7 +114,7 @@ def trace_window(detail: TraceDetail, now: datetime) -> Window | None:
 
 @dataclass(frozen=True)
 class TraceSearch:
-    """The services Jaeger knows and, when a service was given, the traces found; either may have failed."""
+    """The services Jaeger knows (when asked) and, when a service was given, the traces found; either may have failed."""
 
     services: list[str]
     traces: list[TraceSummary]
@@ -124,20 +124,22 @@ class TraceSearch:
 
 
 def search_traces(window: Window, *, service: str | None, operation: str | None = None, min_ms: int | None = None,
-                  failed_only: bool = False, limit: int) -> TraceSearch:
+                  failed_only: bool = False, limit: int = 0, list_services: bool = False) -> TraceSearch:
     """The newest traces of ``service`` in ``window`` (one of its spans named ``operation``, lasting at least
-    ``min_ms``; with ``failed_only``, among the newest ``FAILED_SEARCH_DEPTH`` those where a span failed)."""
+    ``min_ms``; with ``failed_only``, among the newest ``FAILED_SEARCH_DEPTH`` those where a span failed); with
+    ``list_services``, also the services Jaeger knows (for a form to choose from)."""
     jaeger = get_backend("jaeger")
     depth = FAILED_SEARCH_DEPTH if failed_only else limit
-    calls = {"services": jaeger.services}
+    calls = {"services": jaeger.services} if list_services else {}
     if service:
         calls["traces"] = lambda: jaeger.find_traces(service, window.start, window.end, limit=depth,
                                                      operation=operation, min_duration_us=(min_ms or 0) * 1000)
     got = gather(calls, timeout=fanout_timeout())
     failed = next((f for f in got.values() if not f.ok), None)
     traces = got["traces"].value or [] if "traces" in got else []
-    return TraceSearch(sorted(got["services"].value or []), search_results(traces, failed_only=failed_only, limit=limit),
-                       len(traces), failed.error if failed else None, failed.failure if failed else None)
+    services = got["services"].value or [] if "services" in got else []
+    return TraceSearch(sorted(services), search_results(traces, failed_only=failed_only, limit=limit), len(traces),
+                       failed.error if failed else None, failed.failure if failed else None)
 
 
 @dataclass(frozen=True)

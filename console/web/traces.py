@@ -33,10 +33,11 @@ def index():
         except ValidationError as e:
             problem = f"bad filter: {e.errors()[0]['loc'][0]}"
     if query is None:  # the form alone, with the services Jaeger knows
-        found = data.search_traces(window, service=None, limit=0)
+        found = data.search_traces(window, service=None, list_services=True)
     else:
         found = data.search_traces(window, service=query.service, operation=query.operation,
-                                   min_ms=query.min_duration_ms, failed_only=query.failed, limit=query.limit)
+                                   min_ms=query.min_duration_ms, failed_only=query.failed, limit=query.limit,
+                                   list_services=True)
     page = render_template("traces/index.html", window=window, args=args, found=found, query=query, problem=problem,
                            depth=data.FAILED_SEARCH_DEPTH)
     return (page, 400) if problem else page
