@@ -1,5 +1,6 @@
 """A rule and a scaling policy running live for as long as the test session lasts: a Prometheus of its own
-evaluates the rule every ``INTERVAL`` seconds against an exporter of ours whose errors follow a fault schedule,
+evaluates the rule every ``INTERVAL`` seconds against an exporter of ours (``tests/liveexporter.py``, a process
+of its own) whose errors follow a fault schedule,
 and a console's scaling loop (its real loop, store and engine; replica counts kept in memory) scales on the
 exporter's load, which follows a load schedule, every ``SCALING_PERIOD`` seconds (``tests/liveloop.py``, run
 as a process of its own). Started at collection
@@ -11,10 +12,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import yaml
@@ -82,31 +81,12 @@ class LiveWindow:
     prometheus: OwnPrometheus | None = None
     loop: subprocess.Popen | None = None
     loop_home: Path | None = None
-    _server: ThreadingHTTPServer | None = None
+    exporter: subprocess.Popen | None = None
+    exporter_port: int = 0
 
     def start(self) -> None:
         self.began = time.time()
-        began = self.began
-
-        class Exporter(BaseHTTPRequestHandler):
-            def do_GET(self):
-                elapsed = time.time() - began
-                body = ("# TYPE live_requests_total counter\n"
-                        f'live_requests_total{{status="200"}} {GOOD_PER_SECOND * elapsed:.3f}\n'
-                        f'live_requests_total{{status="500"}} {errors_until(elapsed):.3f}\n'
-                        "# TYPE live_load gauge\n"
-                        f"live_load {load_at(elapsed):g}\n").encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/plain; version=0.0.4")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self._server = ThreadingHTTPServer((HOST, 0), Exporter)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.exporter = self._start_exporter()
         rules = self.home / "rules"
         rules.mkdir(parents=True)
         (rules / "live.yml").write_text(render_groups([RULE]))
@@ -115,7 +95,7 @@ class LiveWindow:
             "global": {"scrape_interval": f"{SCRAPE:g}s", "evaluation_interval": f"{INTERVAL:g}s"},
             "rule_files": [str(rules / "*.yml")],
             "scrape_configs": [{"job_name": "live", "static_configs": [
-                {"targets": [f"{HOST}:{self._server.server_port}"]}]}]}))
+                {"targets": [f"{HOST}:{self.exporter_port}"]}]}]}))
         port = free_port()
         self.prometheus = OwnPrometheus(
             f"http://{HOST}:{port}", rules, ["/usr/bin/prometheus", f"--config.file={config}",
@@ -123,6 +103,19 @@ class LiveWindow:
                                              f"--web.listen-address={HOST}:{port}"], self.home / "prometheus.log")
         self.prometheus.start()
         self._start_loop()
+
+    def _start_exporter(self) -> subprocess.Popen:
+        port_file = self.home / "exporter.port"
+        with open(self.home / "exporter.log", "ab") as log:
+            exporter = subprocess.Popen([sys.executable, str(Path(__file__).with_name("liveexporter.py")),
+                                         repr(self.began), str(port_file)], stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while not port_file.exists():
+            if exporter.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the live exporter did not start: {(self.home / 'exporter.log').read_text()}")
+            time.sleep(0.1)
+        self.exporter_port = int(port_file.read_text())
+        return exporter
 
     def _start_loop(self) -> None:
         # a process of its own: its scheduler threads never meet the tests' in this interpreter
@@ -147,9 +140,9 @@ class LiveWindow:
     def stop(self) -> None:
         self.stop_loop()
         # the exporter first: a scrape cut off by Prometheus stopping would break the pipe it writes to
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        if self.exporter is not None and self.exporter.poll() is None:
+            self.exporter.terminate()
+            self.exporter.wait(timeout=30)
         if self.prometheus is not None:
             self.prometheus.stop()
 
