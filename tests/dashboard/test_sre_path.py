@@ -172,9 +172,13 @@ def test_it_finds_a_failed_checkout_through_the_trace_search(console_url, artifa
         page.check("#trace-search input[name=failed]")
         page.click("#trace-search button[type=submit]")
         rows = page.locator("#traces tbody tr")
-        expect(rows.first).to_contain_text("POST /api/checkout")
+        # the newest traces may still lack spans their services have not sent yet: their root is the earliest
+        # span received, so only the services that took part are certain
+        expect(rows.first).to_contain_text("payments")
         assert rows.count() == rows.filter(has_text="error").count() > 0  # failed only
         page.screenshot(path=artifacts / "traces-search.png", full_page=True)
 
+        trace_id = rows.first.locator("a").get_attribute("href").split("/traces/")[1].split("?")[0]
         rows.first.locator("a").click()
-        expect(page.locator("details.span.error", has_text="/payments/authorize").first).to_be_visible()
+        expect(page.locator("h1 code")).to_have_text(trace_id)
+        expect(page.locator("details.span.error").first).to_be_visible()
