@@ -70,6 +70,16 @@ def load_metric(policy: Policy) -> MetricSpec | None:
     return next((m for m in policy.spec.metrics if m.source.target.type != "Value"), None)
 
 
+@dataclass
+class _Fit:
+    """One refit period's model, its forecast load every minute from the boundary to past the lead, and the
+    replicas already asked of it by (first, last) minute of a lead window."""
+
+    model: forecasting.Model
+    loads: list[float]
+    replicas: dict[tuple[int, int], int] = field(default_factory=dict)
+
+
 class Forecaster:
     """The forecast a predictive policy acts on at any moment, fitted only on what came before: at every
     ``REFIT_SECONDS`` boundary on the ``historyDays`` before it. The loop and the replay both ask it."""
@@ -84,28 +94,30 @@ class Forecaster:
         self.refit = refit_seconds
         self._times = np.array([t for t, _ in history], dtype=float)
         self._values = np.array([v for _, v in history], dtype=float)
-        self._fitted: dict[float, tuple[forecasting.Model, np.ndarray] | None] = {}
+        # what depends on the time alone, computed once for the whole history rather than at every refit
+        self._seasonal = forecasting.seasonal_features(self._times)
+        self._fitted: dict[float, _Fit | None] = {}
 
     def _boundary(self, now: float) -> float:
         return math.floor(now / self.refit) * self.refit
 
-    def _fit(self, boundary: float) -> tuple[forecasting.Model, np.ndarray] | None:
+    def _fit(self, boundary: float) -> _Fit | None:
         if boundary not in self._fitted:
             seen = (self._times < boundary) & (self._times >= boundary - self.span)
             try:
-                model = forecasting.fit(self._times[seen], self._values[seen])
+                model = forecasting.fit(self._times[seen], self._values[seen], seasonal=self._seasonal[seen])
             except forecasting.ForecastUnavailable:
                 self._fitted[boundary] = None
             else:
                 # the forecast of this refit period and its lead, every minute, computed once
                 grid = boundary + np.arange(0, self.refit + self.lead + RESOLUTION, RESOLUTION)
-                self._fitted[boundary] = (model, model.predict(grid))
+                self._fitted[boundary] = _Fit(model, model.predict(grid).tolist())
         return self._fitted[boundary]
 
     def model_at(self, now: float) -> forecasting.Model | None:
         """The model in force at ``now``."""
         fitted = self._fit(self._boundary(now))
-        return fitted[0] if fitted else None
+        return fitted.model if fitted else None
 
     def replicas_at(self, now: float) -> int | None:
         """The replicas the forecast asks for at ``now``: its highest load from the minute of ``now`` to
@@ -114,29 +126,35 @@ class Forecaster:
         fitted = self._fit(boundary)
         if fitted is None:
             return None
-        first = int((now - boundary) // RESOLUTION)
-        last = int((now + self.lead - boundary) // RESOLUTION)
-        return math.ceil(float(fitted[1][first:last + 1].max()) / self.capacity - 1e-9)
+        window = int((now - boundary) // RESOLUTION), int((now + self.lead - boundary) // RESOLUTION)
+        replicas = fitted.replicas.get(window)
+        if replicas is None:
+            # a replay asks every step, and the steps of one minute share their window
+            replicas = math.ceil(max(fitted.loads[window[0]:window[1] + 1]) / self.capacity - 1e-9)
+            fitted.replicas[window] = replicas
+        return replicas
 
     def load_at(self, now: float) -> float | None:
         """The forecast load of the minute of ``now`` (None while there is too little history)."""
         boundary = self._boundary(now)
         fitted = self._fit(boundary)
-        return None if fitted is None else float(fitted[1][int((now - boundary) // RESOLUTION)])
+        return None if fitted is None else fitted.loads[int((now - boundary) // RESOLUTION)]
 
     def wape(self, actual: Points) -> float | None:
         """How far the forecasts in force were from ``actual`` (None without a model or load)."""
-        periods: dict[float, list[tuple[float, float]]] = {}
-        for t, v in actual:
-            periods.setdefault(self._boundary(t), []).append((t, v))
+        times = np.array([t for t, _ in actual], dtype=float)
+        values = np.array([v for _, v in actual], dtype=float)
+        seasonal = forecasting.seasonal_features(times)
+        boundaries = np.floor(times / self.refit) * self.refit
         loads, forecasts = [], []
-        for boundary, points in periods.items():
+        for boundary in dict.fromkeys(boundaries.tolist()):
             fitted = self._fit(boundary)
             if fitted is not None:
-                loads += [v for _, v in points]
-                forecasts += list(fitted[0].predict([t for t, _ in points]))
+                period = boundaries == boundary
+                loads.append(values[period])
+                forecasts.append(fitted.model.predict(times[period], seasonal=seasonal[period]))
         try:
-            return forecasting.wape(loads, forecasts) if loads else None
+            return forecasting.wape(np.concatenate(loads), np.concatenate(forecasts)) if loads else None
         except ValueError:
             return None
 
