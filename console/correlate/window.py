@@ -15,6 +15,8 @@ DEFAULT = "15m"
 LONGEST = timedelta(days=31)
 # about this many points per chart: enough to see a shape, few enough to stay cheap
 POINTS = 120
+# the widths a histogram bar may have: lengths a clock reads, so each bar starts on a round time
+BUCKETS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,12 @@ class Window:
     def step_s(self) -> int:
         """A chart step giving about ``POINTS`` points, never under 2 s (the fastest scrape we run)."""
         return max(2, self.seconds // POINTS)
+
+    @property
+    def bucket_s(self) -> int:
+        """A histogram bar's width: the shortest of ``BUCKETS_S`` giving at most ``POINTS`` bars (10 s over
+        15 minutes, 5 min over 6 hours), not the 7.5 s a plain division gives."""
+        return next((b for b in BUCKETS_S if b * POINTS >= self.seconds), BUCKETS_S[-1])
 
     def previous(self) -> Window:
         """The window of the same length that ends where this one starts."""

@@ -43,6 +43,7 @@ class LogsOut(BaseModel):
     window: WindowOut
     items: list[LogOut]
     histogram: list[Bucket]
+    interval_s: int = Field(description="the width of each histogram bucket, in seconds")
 
 
 @route(bp, "GET", "/logs", role="viewer", tag="dashboard", query=LogsQuery, response=LogsOut,
@@ -54,4 +55,4 @@ def list_logs(query: LogsQuery):
     if found.failure is not None:
         raise found.failure
     return LogsOut(window=window_out(window), items=[log_out(line) for line in found.lines],
-                   histogram=[Bucket(start=t, count=n) for t, n in found.histogram])
+                   histogram=[Bucket(start=t, count=n) for t, n in found.histogram], interval_s=found.interval_s)

@@ -52,6 +52,15 @@ def per_s(rate: float | None) -> str:
     return "–" if rate is None else f"{rate:.2f}/s"
 
 
+@bp.app_template_filter("interval")
+def interval(seconds: int) -> str:
+    """A bucket width for people: "10 s", "5 min", "1 h", "1 d"."""
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"
+
+
 @bp.app_template_filter("sparkline")
 def sparkline(values: list[float | None]) -> str:
     """SVG polyline points for a sparkline of ``values``; empty when there is nothing to draw."""

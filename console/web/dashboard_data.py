@@ -35,7 +35,7 @@ from console.correlate.red import Red, busiest_first, chart_queries, exemplar_qu
 from console.correlate.report import failed_report
 from console.rules import versions
 from console.scaling import service as scaling
-from console.correlate.window import POINTS, parse_window
+from console.correlate.window import parse_window
 
 TOP_ROUTES = 10
 # a search for failed traces looks among this many of the newest: Jaeger cannot filter on a span's status
@@ -148,6 +148,7 @@ class LogSearch:
 
     lines: list[LogLine]
     histogram: list[tuple[datetime, int]]
+    interval_s: int  # each histogram bar's width
     error: str | None
     histogram_error: str | None
     failure: Exception | None
@@ -156,12 +157,12 @@ class LogSearch:
 def search_logs(window: Window, *, limit: int, **criteria) -> LogSearch:
     """Lines matching ``criteria`` (text, service, level, trace_id) in ``window``, and their histogram."""
     logs = get_backend("elasticsearch")
-    interval = max(1, window.seconds // POINTS)
+    interval = window.bucket_s
     got = gather({"lines": lambda: logs.search_logs(start=window.start, end=window.end, limit=limit, **criteria),
                   "histogram": lambda: logs.histogram(start=window.start, end=window.end, interval_s=interval,
                                                       **criteria)}, timeout=fanout_timeout())
     lines, histogram = got["lines"], got["histogram"]
-    return LogSearch(lines.value or [], histogram.value or [], lines.error, histogram.error, lines.failure)
+    return LogSearch(lines.value or [], histogram.value or [], interval, lines.error, histogram.error, lines.failure)
 
 
 def tail_logs(since: datetime, *, limit: int, **criteria) -> Fetched:

@@ -109,6 +109,9 @@ def test_it_filters_log_lines(api, seeded, query, messages):
     assert [line["message"] for line in body["items"]] == messages
     if query != "limit=2":
         assert sum(b["count"] for b in body["histogram"]) == len(messages)
+    # over an hour, 30 s bars that start on the half minute
+    assert body["interval_s"] == 30
+    assert {datetime.fromisoformat(b["start"]).second for b in body["histogram"]} <= {0, 30}
 
 
 def test_it_reports_what_happened_to_a_service(api, seeded):

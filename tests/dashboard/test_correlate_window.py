@@ -46,6 +46,15 @@ def test_it_picks_a_step_of_about_120_points(range_, step):
     assert parse_window(now=NOW, range=range_).step_s == step
 
 
+@pytest.mark.parametrize("seconds, bucket", [
+    (60, 1), (900, 10), (3600, 30), (3601, 60), (6 * 3600, 300), (24 * 3600, 900), (31 * 86400, 43200),
+    (400 * 86400, 86400),
+], ids=["a minute", "15m", "1h: exactly 120 bars", "just over 1h", "6h", "24h", "the longest custom range",
+        "longer than any: a day"])
+def test_it_sizes_a_histogram_bar_to_a_length_a_clock_reads(seconds, bucket):
+    assert Window(NOW - timedelta(seconds=seconds), NOW).bucket_s == bucket
+
+
 def test_it_links_a_preset_as_a_preset_and_a_custom_range_by_its_times():
     assert parse_window(now=NOW, range="6h").query_args() == {"range": "6h"}
     custom = Window(datetime(2026, 3, 1, 10, tzinfo=timezone.utc), NOW)

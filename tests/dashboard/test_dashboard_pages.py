@@ -7,6 +7,8 @@ import pytest
 
 from dashkit import log_in, record_changes
 
+from console.web.dashboard import interval
+
 pytestmark = pytest.mark.stack
 
 
@@ -81,7 +83,13 @@ def test_it_filters_the_logs_page_and_links_each_trace(viewer, seeded):
     html = viewer.get(f"/logs?range=1h&trace_id={seeded.trace_id}&level=error").get_data(as_text=True)
     assert "2 line(s)" in html
     assert html.count(f'href="/traces/{seeded.trace_id}?range=1h"') == 2
-    assert 'class="histogram"' in html
+    assert 'class="histogram" aria-label="log lines per 30 s"' in html
+
+
+@pytest.mark.parametrize("seconds, text", [(10, "10 s"), (90, "90 s"), (300, "5 min"), (3600, "1 h"),
+                                           (43200, "12 h"), (86400, "1 d")])
+def test_it_names_a_bar_width_as_a_clock_would(seconds, text):
+    assert interval(seconds) == text
 
 
 @pytest.mark.parametrize("path", ["/logs?trace_id=xyz", "/services?range=2h", "/traces/not-a-trace"],
