@@ -11,6 +11,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
@@ -182,3 +183,18 @@ def test_it_finds_a_failed_checkout_through_the_trace_search(console_url, artifa
         rows.first.locator("a").click()
         expect(page.locator("h1 code")).to_have_text(trace_id)
         expect(page.locator("details.span.error").first).to_be_visible()
+
+
+def test_it_charts_time_in_utc_whatever_the_browsers_zone(console_url, artifacts):
+    with browser_page(console_url, "charlie", timezone_id="America/New_York") as page:
+        page.goto(f"{console_url}/services/payments?range=15m")
+        over = page.locator("#chart-rate .u-over")
+        box = over.bounding_box()
+        over.hover(position={"x": box["width"] / 2, "y": box["height"] / 2})
+        legend = page.locator("#chart-rate .u-legend .u-series").first
+        expect(legend.locator(".u-label")).to_have_text("UTC")
+        shown = datetime.strptime(legend.locator(".u-value").inner_text(), "%Y-%m-%d %H:%M:%S")
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        # the middle of the last 15 minutes, as the tables and the range picker say it: not New York's hour
+        assert now - timedelta(minutes=16) < shown < now
+        page.screenshot(path=artifacts / "utc-chart.png", full_page=True)

@@ -27,7 +27,8 @@
       columns.push(data.x.map(() => data.threshold));
     }
     const width = () => Math.max(300, el.clientWidth - 10);
-    const plot = new uPlot({ width: width(), height: 260, plugins: [spans(data)], scales: { x: { time: true } }, series },
+    const plot = new uPlot(uPlot.utc({ width: width(), height: 260, plugins: [spans(data)], scales: { x: { time: true } },
+      series }),
       columns, el);
     window.addEventListener("resize", () => plot.setSize({ width: width(), height: 260 }));
   }

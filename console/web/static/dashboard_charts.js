@@ -8,14 +8,14 @@
   // the chosen time range, not just the span of the samples (a young service has few)
   const scales = { x: { time: true, range: () => data.range } };
 
-  new uPlot({ title: "requests/s and errors/s", width: width(), height: 220, scales,
-    series: [{}, line("requests/s", "#2f5bd3"), line("errors/s", "#b42318")] },
+  new uPlot(uPlot.utc({ title: "requests/s and errors/s", width: width(), height: 220, scales,
+    series: [{}, line("requests/s", "#2f5bd3"), line("errors/s", "#b42318")] }),
     [data.x, data.rate, data.errors], document.getElementById("chart-rate"));
 
-  const latency = new uPlot({ title: "latency (ms)", width: width(), height: 220, scales,
+  const latency = new uPlot(uPlot.utc({ title: "latency (ms)", width: width(), height: 220, scales,
     series: [{}, line("p50", "#7ea0ff"), line("p95", "#2f5bd3"), line("p99", "#1d2330"),
       { label: "exemplars", stroke: "#b42318", fill: "#b42318", paths: () => null,
-        points: { show: true, size: 9 } }] },
+        points: { show: true, size: 9 } }] }),
     [data.x, data.p50, data.p95, data.p99, data.exemplars], document.getElementById("chart-latency"));
 
   latency.over.addEventListener("click", (e) => {

@@ -19,13 +19,13 @@
     series.push({ label: "forecast", scale: "load", stroke: "#d9822b", width: 1.5, dash: [6, 4], points: { show: false } });
     columns.push(data.forecast_load);
   }
-  const plot = new uPlot({
+  const plot = new uPlot(uPlot.utc({
     width: width(), height: 340,
     scales: { x: { time: true }, replicas: { range: (u, min, max) => [0, Math.max(1, max || 0) + 1] },
       load: { range: (u, min, max) => [0, (max || 1) * 1.1] } },
     axes: [{}, { scale: "replicas", label: "replicas", incrs: [1, 2, 5, 10, 20, 50] },
       { scale: "load", side: 1, label: data.load_label, grid: { show: false } }],
     series: series,
-  }, columns, el);
+  }), columns, el);
   window.addEventListener("resize", () => plot.setSize({ width: width(), height: 340 }));
 })();

@@ -26,7 +26,7 @@
   }] } };
 
   const width = () => Math.max(300, el.clientWidth - 10);
-  const plot = new uPlot({
+  const plot = new uPlot(uPlot.utc({
     width: width(), height: 320, plugins: [marks],
     scales: { x: { time: true, range: () => data.range },
       replicas: { range: (u, min, max) => [0, Math.max(1, max || 0) + 1] },
@@ -41,6 +41,6 @@
         spanGaps: true, points: { show: false } },
       { label: data.capacity_label, scale: "load", stroke: "#7ea0ff", width: 1, dash: [6, 4], spanGaps: true,
         points: { show: false }, paths: uPlot.paths.stepped({ align: 1 }) }],
-  }, [data.x, data.replicas, data.load, data.capacity], el);
+  }), [data.x, data.replicas, data.load, data.capacity], el);
   window.addEventListener("resize", () => plot.setSize({ width: width(), height: 320 }));
 })();

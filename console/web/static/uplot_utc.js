@@ -1,0 +1,23 @@
+// Charts read time as the rest of the console does (tables, the range picker): UTC, 24-hour, ISO dates,
+// whatever the browser's time zone. uPlot.utc(options) fills in what a chart needs for that.
+(function () {
+  // uPlot's axis table: the tick increment in seconds, its format, then what is appended where a year, month,
+  // day, hour, minute or second rolls over (null: nothing), and 1 to append rather than replace
+  const values = [
+    [3600 * 24 * 365, "{YYYY}", null, null, null, null, null, null, 1],
+    [3600 * 24 * 28, "{YYYY}-{MM}", null, null, null, null, null, null, 1],
+    [3600 * 24, "{MM}-{DD}", "\n{YYYY}", null, null, null, null, null, 1],
+    [60, "{HH}:{mm}", "\n{YYYY}-{MM}-{DD}", null, "\n{MM}-{DD}", null, null, null, 1],
+    [1, "{HH}:{mm}:{ss}", "\n{YYYY}-{MM}-{DD}", null, "\n{MM}-{DD}", null, null, null, 1],
+  ];
+  uPlot.utc = (options) => {
+    const axes = options.axes || [{}];
+    const series = options.series || [{}];
+    return {
+      ...options,
+      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), "Etc/UTC"),
+      axes: [{ values, ...axes[0] }, ...axes.slice(1)],
+      series: [{ label: "UTC", value: "{YYYY}-{MM}-{DD} {HH}:{mm}:{ss}", ...series[0] }, ...series.slice(1)],
+    };
+  };
+})();
