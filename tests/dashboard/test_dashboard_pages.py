@@ -71,6 +71,15 @@ def test_it_shows_the_overview_with_elasticsearch_and_jaeger_down(make_app, clos
     assert answer.status_code == 200 and alerts(answer.get_data(as_text=True)) == []
 
 
+@pytest.mark.parametrize("start, end, shown", [
+    ("2026-12-01T10:00:00Z", "2026-12-01T11:00:00Z", "2026-12-01 10:00:00 – 11:00:00 UTC"),
+    ("2026-11-30T14:00:00Z", "2026-12-01T14:00:00Z", "2026-11-30 14:00:00 – 2026-12-01 14:00:00 UTC"),
+], ids=["within a day", "a day long: both dates"])
+def test_it_states_the_range_with_its_dates(viewer, start, end, shown):
+    html = viewer.get(f"/services?range=custom&start={start}&end={end}").get_data(as_text=True)
+    assert f'<span class="hint">{shown}</span>' in html
+
+
 def test_it_refreshes_the_overview_rows_with_htmx(viewer):
     answer = viewer.get("/services?range=6h", headers={"HX-Request": "true"})
     assert answer.status_code == 200 and "<html" not in answer.get_data(as_text=True)
