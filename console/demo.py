@@ -3,7 +3,8 @@
 Starts (or reuses) the loopback stack, the shop with three gateway replicas and one of each
 other service, a bounded background load, and the console, then prints where to look.
 On the first run it also imports the repository's alert rules and applies its SLOs. Every step is
-idempotent, so a second ``make demo`` reuses what is already running.
+idempotent, so a second ``make demo`` reuses what is already running; only a console whose code
+changed since it started (a ``git pull``) is restarted.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ DEMO_REPLICAS = {"gateway": 3, "catalog": 1, "orders": 1, "inventory": 1, "payme
 # The demo's background load is bounded in time like every loop we run: two hours.
 DEMO_LOAD = ("--profile", "steady", "--rps", "8", "--duration", "7200")
 SHIPPED_RULES = Path(__file__).resolve().parents[1] / "rules"  # the repository's alert rules and SLOs
+CONSOLE_CODE = Path(__file__).resolve().parent  # its templates and static files included
 
 
 def register_own_targets(layout: Layout, ports: Ports) -> None:
@@ -53,12 +55,29 @@ def wait_healthy(url: str, part: str, *, timeout: float = 30.0) -> None:
         time.sleep(0.3)
 
 
-def start_background(layout: Layout, name: str, args: tuple[str, ...], env: dict[str, str] | None = None) -> bool:
-    """Start ``python -m console ARGS`` detached unless it already runs; True if started."""
+def start_background(layout: Layout, name: str, args: tuple[str, ...], env: dict[str, str] | None = None, *,
+                     code: Path | None = None) -> str:
+    """Start ``python -m console ARGS`` detached unless it already runs: "started" or "running". With ``code``, one
+    that runs but started before the last change under ``code`` is stopped and started again: "restarted"."""
+    stamp_file = layout.run / f"{name}.code"
+    stamp = code_stamp(code) if code is not None else None
+    outcome = "started"
     if process.is_running(layout, name):
-        return False
+        if stamp is None or (stamp_file.exists() and stamp_file.read_text() == stamp):
+            return "running"
+        process.stop(layout, name)
+        outcome = "restarted"
     process.start(layout, name, [sys.executable, "-m", "console", *args], env=env)
-    return True
+    if stamp is not None:
+        stamp_file.write_text(stamp)
+    return outcome
+
+
+def code_stamp(root: Path) -> str:
+    """The time of the newest change under ``root``, compiled files left out: a process that started earlier
+    serves older code (templates cached, static files read afresh, so pages break halfway)."""
+    return str(max((p.stat().st_mtime_ns for p in root.rglob("*")
+                    if "__pycache__" not in p.parts and p.is_file()), default=0))
 
 
 @click.command()
@@ -83,8 +102,9 @@ def demo(no_load: bool) -> None:
     console_url = f"http://{HOST}:{ports.console}/"
     # the stack's Alertmanager notifies this console, which takes the token kept in the home
     token = route_to_console(layout, ports, console_url)
-    start_background(layout, "console", ("serve", "--port", str(ports.console)),
-                     env={"OPSCONSOLE_ALERTMANAGER_TOKEN": token})
+    if start_background(layout, "console", ("serve", "--port", str(ports.console)),
+                        env={"OPSCONSOLE_ALERTMANAGER_TOKEN": token}, code=CONSOLE_CODE) == "restarted":
+        click.echo("opsconsole: the console's code changed since it started: restarted it", err=True)
     wait_healthy(console_url + "healthz", "console")
 
     click.echo("")
