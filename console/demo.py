@@ -73,6 +73,12 @@ def start_background(layout: Layout, name: str, args: tuple[str, ...], env: dict
     return outcome
 
 
+def demo_counts(running: set[str]) -> dict[str, int]:
+    """The replicas to ask of the services not ``running``; a running one keeps the count the scaling loop or an
+    operator chose since (a second ``make demo`` put the gateway back to 3 behind the loop's back)."""
+    return {service: n for service, n in DEMO_REPLICAS.items() if service not in running}
+
+
 def code_stamp(root: Path) -> str:
     """The time of the newest change under ``root``, compiled files left out: a process that started earlier
     serves older code (templates cached, static files read afresh, so pages break halfway)."""
@@ -85,11 +91,11 @@ def code_stamp(root: Path) -> str:
 def demo(no_load: bool) -> None:
     """Start the stack, the shop with load and the console; print the URL."""
     from console.auth.cli import first_admin
-    from sample_services.runtime import services_up
+    from sample_services.runtime import running_services, services_up
 
     layout, ports = current()
     local_stack.up(layout, ports, wait=True)
-    services_up(layout, ports, DEMO_REPLICAS)
+    services_up(layout, ports, demo_counts(running_services(layout)))
     register_own_targets(layout, ports)
     gateway = f"http://{HOST}:{service_port(ports, 'gateway')}"
     if not no_load:

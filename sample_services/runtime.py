@@ -88,6 +88,11 @@ def _load_state(layout: Layout) -> dict:
         return {"counts": {}, "replicas": []}
 
 
+def running_services(layout: Layout) -> set[str]:
+    """The services with at least one live replica."""
+    return {r.service for r in load_replicas(layout) if process.is_running(layout, r.name)}
+
+
 def load_replicas(layout: Layout) -> list[Replica]:
     """The replicas recorded for this home (running or not)."""
     return [Replica(**r) for r in _load_state(layout)["replicas"]]

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import os
 
-from console.demo import code_stamp, start_background
+import pytest
+
+from console.demo import DEMO_REPLICAS, code_stamp, demo_counts, start_background
 from deploy.local import process
 from deploy.local.layout import Layout
 
@@ -56,3 +58,12 @@ def test_it_reuses_a_running_process_when_no_code_is_named(tmp_path):
         assert start_background(layout, "idle", IDLE) == "running"
     finally:
         process.stop(layout, "idle")
+
+
+@pytest.mark.parametrize("running, asked", [
+    (set(), DEMO_REPLICAS),
+    ({"gateway"}, {s: n for s, n in DEMO_REPLICAS.items() if s != "gateway"}),
+    (set(DEMO_REPLICAS), {}),
+], ids=["first run: the demo's counts", "the gateway runs: its count stays", "all run: nothing asked"])
+def test_it_asks_replicas_only_of_services_not_running(running, asked):
+    assert demo_counts(running) == asked
