@@ -172,10 +172,12 @@ def _changed(incident: Incident, hook: Webhook, now_states: list[tuple[str, str]
 
 def _describe(incident: Incident, hook: Webhook) -> None:
     labels = {**hook.common_labels}
-    # described by its first firing alert (by its first alert once all resolved); a group of several services
-    # says how many more are firing, so the list does not show one service where two are failing
+    # described by the firing alert that started first (of all alerts once all resolved): the nearest to the
+    # cause (payments failing before the orders that call it pass its errors on), and it stays put as more
+    # join, where Alertmanager's order is by labels; a group of several services says how many more are
+    # firing, so the list does not show one service where two are failing
     firing = [a for a in hook.alerts if a.status == "firing"]
-    first = (firing or hook.alerts)[0]
+    first = min(firing or hook.alerts, key=lambda a: a.starts_at)
     incident.labels = labels
     incident.severity = (labels.get("severity") or first.labels.get("severity", ""))[:32]
     incident.service = (labels.get("service") or first.labels.get("service", ""))[:128]

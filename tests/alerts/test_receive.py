@@ -83,6 +83,14 @@ def test_it_describes_a_group_of_several_services_by_its_first_firing_alert_and_
     assert (incident.service, incident.summary) == ("payments", "payments fails half its requests")
 
 
+def test_it_describes_a_group_by_the_firing_alert_that_started_first_whatever_its_place(db):
+    # Alertmanager orders a group's alerts by their labels: orders comes before payments, which failed first
+    orders = {**alert("a1", service="orders"), "startsAt": "2026-12-01T10:00:15Z"}
+    payments = {**alert("a2", service="payments"), "startsAt": "2026-12-01T10:00:00Z"}
+    incident = fold(db, notification(orders, payments)).incident
+    assert (incident.service, incident.summary) == ("payments", "payments fails half its requests (and 1 more firing)")
+
+
 def test_it_resolves_the_incident_when_every_alert_resolved(db):
     fold(db, notification(alert("a1"), alert("a2")))
     partly = fold(db, notification(alert("a1", status="resolved"), alert("a2")))
