@@ -19,7 +19,7 @@ from console.rules import RuleInvalid, manage, target, versions
 from console.rules.apply import ApplyFailed
 from console.rules.backtest import MAX_BACKTEST_POINTS, backtest, chart_columns
 from console.rules.model import Rule
-from console.rules.promtool import ERROR, Problem
+from console.rules.promtool import ERROR, Problem, check_rules
 from console.web.pages import current_role_allows, wants_partial
 
 bp = Blueprint("rules", __name__)
@@ -55,7 +55,7 @@ def format_pairs(pairs: dict[str, str]) -> str:
 
 
 def form_rule(form) -> tuple[Rule | None, list[Problem]]:
-    """The rule a submitted form describes, or None and the problems that keep it from being one."""
+    """The rule a submitted form describes, or None and every problem that keeps it from being one."""
     problems = []
     fields = {name: form.get(name, "") for name in ("group", "alert", "expr", "for", "keep_firing_for")}
     for name in ("labels", "annotations"):
@@ -63,14 +63,15 @@ def form_rule(form) -> tuple[Rule | None, list[Problem]]:
             fields[name] = parse_pairs(form.get(name, ""), name)
         except UsageProblem as e:
             problems.append(Problem(name, ERROR, str(e)))
-    if problems:
-        return None, problems
+            fields[name] = {}  # the other fields are still checked: every problem is shown at once
     fields["for"] = fields["for"] or "0s"
     fields["keep_firing_for"] = fields["keep_firing_for"] or "0s"
     try:
-        return Rule.model_validate(fields), []
+        rule = Rule.model_validate(fields)
     except ValidationError as e:
-        return None, [Problem(".".join(str(p) for p in err["loc"]) or "rule", ERROR, err["msg"]) for err in e.errors()]
+        rule = None
+        problems += [Problem(".".join(str(p) for p in err["loc"]) or "rule", ERROR, err["msg"]) for err in e.errors()]
+    return (None, problems) if problems else (rule, [])
 
 
 def field_problems(problems: list[Problem]) -> dict[str, list[Problem]]:
@@ -85,8 +86,17 @@ def field_problems(problems: list[Problem]) -> dict[str, list[Problem]]:
 def _checked(form) -> tuple[Rule | None, list[Problem]]:
     rule, problems = form_rule(form)
     if rule is None:
-        return None, problems
+        return None, problems + expr_problems(form, problems)
     return rule, manage.validate(rule, target(), now=time.time())
+
+
+def expr_problems(form, problems: list[Problem]) -> list[Problem]:
+    """What promtool finds wrong with the form's expression when the rest of the form is malformed (a rule that
+    is not one cannot be checked whole): checked on a stand-in rule, so every problem is shown at once."""
+    expr = form.get("expr", "")
+    if not expr.strip() or any(p.field.startswith("expr") for p in problems):
+        return []
+    return [p for p in check_rules([Rule(group="check", alert="Check", expr=expr)]) if p.field.startswith("expr")]
 
 
 def _values(rule: Rule | None, form=None) -> dict[str, str]:
@@ -104,6 +114,8 @@ def _submitted() -> tuple[dict[str, str], Rule | None, list[Problem]]:
     values = _values(None, request.form)
     values["reason"] = values["reason"].strip()[:500]
     rule, problems = form_rule(request.form)
+    if rule is None:
+        problems += expr_problems(request.form, problems)
     if not values["reason"]:
         problems.append(Problem("reason", ERROR, "say why the rule changes"))
     return values, rule, problems

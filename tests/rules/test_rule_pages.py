@@ -56,7 +56,8 @@ def test_it_parses_name_value_lines(text, expected):
 def test_it_points_form_problems_at_their_fields():
     rule, problems = form_rule({**FORM, "labels": "no colon here", "for": "5x"})
     assert rule is None and [(p.field, p.message) for p in problems] == [
-        ("labels", "labels line 1: write it as 'name: value'")]
+        ("labels", "labels line 1: write it as 'name: value'"),
+        ("for", "Value error, not a Prometheus duration: '5x' (use e.g. 30s, 5m, 1h30m)")]
     rule, problems = form_rule({**FORM, "for": "5x"})
     assert rule is None and field_problems(problems)["for"]
     assert form_rule(FORM) == (Rule.model_validate(RULE), [])
@@ -95,6 +96,18 @@ def test_it_validates_inline_with_errors_at_their_fields(console, rule_id):
     assert re.search(r'id="err-expr"[^>]*hx-swap-oob="true"><div class="error">error: [^<]*unclosed left parenthesis', bad)
     good = viewer.post("/rules/validate", data={**FORM, "csrf_token": token}).get_data(as_text=True)
     assert "0 error(s)" in good or "Valid:" in good
+
+
+def test_it_lists_every_problem_of_the_form_at_once(console, rule_id):
+    viewer = log_in(console.app, "viewer")
+    token = csrf(viewer, f"/rules/{rule_id}")
+    form = {**FORM, "alert": "payments slow", "labels": "severity page", "expr": "sum(up) >", "csrf_token": token}
+    bad = viewer.post("/rules/validate", data=form, headers={"HX-Request": "true"}).get_data(as_text=True)
+    # the name, the labels and the expression: not one a click
+    assert "3 error(s)" in bad
+    assert re.search(r'id="err-alert"[^>]*><div class="error">error: String should match pattern', bad)
+    assert re.search(r'id="err-labels"[^>]*><div class="error">error: labels line 1', bad)
+    assert re.search(r'id="err-expr"[^>]*><div class="error">error: [^<]*unexpected end of input', bad)
 
 
 def test_it_saves_diffs_and_rolls_back_through_the_store_and_prometheus(console, rule_id):
