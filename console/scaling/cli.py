@@ -22,13 +22,13 @@ def scale(target: str, replicas: int, dry_run: bool, reason: str) -> None:
     from console.scaling import executor, service
     from console.store import utcnow
 
-    actor = getpass.getuser()
+    principal = Principal(name=getpass.getuser(), role="operator", via="cli")
     with console_app():
         db = store.session()
-        principal = Principal(name=actor, role="operator", via="cli")
         try:
+            # named as the audit log names it (cli:<user>), as the API's records name their token
             record = service.scale(db, executor(), target=target, replicas=replicas, reason=reason,
-                                   dry_run=dry_run, actor=actor, now=utcnow())
+                                   dry_run=dry_run, actor=principal.actor, now=utcnow())
         except (service.UnknownTarget, service.OutOfBounds, LookupError) as e:
             record_audit(principal=principal, action="scale.scale", target=f"scale:{target}", result="refused",
                          source="cli", detail={"replicas": replicas, "error": str(e)})

@@ -132,7 +132,7 @@ def scale(body: ScaleRequest):
             return ScaleEventOut.model_validate(first.response), first.status
     try:
         record = service.scale(db, executor(), target=body.target, replicas=body.replicas, reason=body.reason,
-                               dry_run=body.dry_run, actor=current_principal().name, now=utcnow())
+                               dry_run=body.dry_run, actor=current_principal().actor, now=utcnow())
     except (service.UnknownTarget, UnknownWorkload) as e:
         raise ApiError(404, "not_found", str(e)) from e
     except service.OutOfBounds as e:
@@ -186,5 +186,5 @@ def list_policies():
 def save_policy(body: Policy):
     """Validate and store a policy; 409 when another policy already scales its target."""
     audit_target(f"scaling-policy:{body.name}", {"target": body.target})
-    record = service.save_policy(store.session(), body, actor=current_principal().name)
+    record = service.save_policy(store.session(), body, actor=current_principal().actor)
     return PolicyOut.model_validate(record)

@@ -12,7 +12,7 @@ def test_it_scales_and_records_who_why_and_the_override(client, headers, memory)
     response = client.post("/api/v1/scale", json=BODY, headers=headers["operator"])
     assert response.status_code == 200, response.json
     assert response.json | {"id": 0, "at": None, "detail": None} == {
-        "id": 0, "at": None, "target": "gateway", "actor": "operator", "kind": "manual", "from_replicas": 1,
+        "id": 0, "at": None, "target": "gateway", "actor": "token:operator", "kind": "manual", "from_replicas": 1,
         "to_replicas": 3, "reason": "expected spike", "dry_run": False, "result": "applied", "values": None,
         "detail": None}
     assert memory.calls == [("gateway", 3)]

@@ -1,8 +1,13 @@
 """``opsconsole scale TARGET REPLICAS [--dry-run] [--reason TEXT]``."""
 from __future__ import annotations
 
+import getpass
+
+from sqlalchemy import select
+
 from console import auth, store
 from console.scaling.cli import scale
+from console.scaling.models import ScaleRecord
 
 
 def test_it_scales_and_says_so(app, memory):
@@ -12,8 +17,11 @@ def test_it_scales_and_says_so(app, memory):
     assert memory.calls == [("gateway", 2)]
     with app.app_context():
         entry = auth.list_audit(store.session(), limit=1)[0]
+        record = store.session().scalars(select(ScaleRecord)).one()
     assert (entry.action, entry.target, entry.result, entry.detail["reason"]) == (
         "scale.scale", "scale:gateway", "ok", "warm up")
+    # the record names who scaled as the audit log does
+    assert record.actor == entry.actor == f"cli:{getpass.getuser()}"
 
 
 def test_it_changes_nothing_on_a_dry_run(app, memory):
