@@ -2,13 +2,14 @@
 // whatever the browser's time zone. uPlot.utc(options) fills in what a chart needs for that.
 (function () {
   // uPlot's axis table: the tick increment in seconds, its format, then what is appended where a year, month,
-  // day, hour, minute or second rolls over (null: nothing), and 1 to append rather than replace
+  // day, hour, minute or second rolls over (null: nothing), and 1 to append rather than replace. Labels stay
+  // short (the year is in the range picker): ticks of seconds read ":15", the minute below where it turns
   const values = [
     [3600 * 24 * 365, "{YYYY}", null, null, null, null, null, null, 1],
     [3600 * 24 * 28, "{YYYY}-{MM}", null, null, null, null, null, null, 1],
     [3600 * 24, "{MM}-{DD}", "\n{YYYY}", null, null, null, null, null, 1],
-    [60, "{HH}:{mm}", "\n{YYYY}-{MM}-{DD}", null, "\n{MM}-{DD}", null, null, null, 1],
-    [1, "{HH}:{mm}:{ss}", "\n{YYYY}-{MM}-{DD}", null, "\n{MM}-{DD}", null, null, null, 1],
+    [60, "{HH}:{mm}", "\n{MM}-{DD}", null, "\n{MM}-{DD}", null, null, null, 1],
+    [1, ":{ss}", "\n{MM}-{DD} {HH}:{mm}", null, "\n{MM}-{DD} {HH}:{mm}", null, "\n{HH}:{mm}", null, 1],
   ];
   uPlot.utc = (options) => {
     const axes = options.axes || [{}];
