@@ -26,6 +26,7 @@ from console.web.pages import page_or_partial
 bp = Blueprint("incidents", __name__)
 
 REFRESH_SECONDS = 10
+LIST_LIMIT = 200
 DURATIONS = {"30m": 1800, "1h": 3600, "2h": 7200, "4h": 14400, "24h": 86400}
 MAX_ID = 2**63 - 1
 # the service page opens on the incident with this much before and after it
@@ -36,9 +37,16 @@ MAX_TOKEN = 512
 @bp.get("/incidents")
 @auth.login_required
 def index():
-    """Incidents, open first and worst severity first; htmx refreshes the table."""
-    rows = incidents.listing(store.session(), limit=200)
-    return page_or_partial("incidents/index.html", "incidents/_rows.html", incidents=rows,
+    """Incidents, open first and worst severity first, or those of one ``status`` (at most ``limit``); htmx
+    refreshes the table."""
+    status = request.args.get("status") or None
+    if status is not None and status not in incidents.STATUSES:
+        abort(400, f"unknown status {status[:40]!r} (known: {', '.join(incidents.STATUSES)})")
+    limit = request.args.get("limit", str(LIST_LIMIT))
+    if not limit.isdigit() or not 1 <= int(limit) <= LIST_LIMIT:
+        abort(400, f"limit must be a whole number from 1 to {LIST_LIMIT}")
+    rows = incidents.listing(store.session(), status=status, limit=int(limit))
+    return page_or_partial("incidents/index.html", "incidents/_rows.html", incidents=rows, status=status,
                            refresh_seconds=REFRESH_SECONDS)
 
 

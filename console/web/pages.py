@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Blueprint, Flask, Response, make_response, render_template, request
+from flask import Blueprint, Flask, Response, current_app, make_response, render_template, request
 
-from console import auth
+from console import auth, store
+from console.alerts import incidents
 from console.web.api import probe_backends
 
 bp = Blueprint("pages", __name__)
 
 REFRESH_SECONDS = 5
+HOME_INCIDENTS = 5
 
 # the areas in menu order; an area shows up once its blueprint registers "<area>.index"
 NAV = (
@@ -61,7 +63,7 @@ def page_or_partial(page: str, partial: str, **context) -> Response:
 
 @bp.get("/")
 def home():
-    """Each backend's health and latency; the table refreshes itself every few seconds."""
+    """The incidents nobody has taken yet, then each backend's health and latency; both refresh themselves."""
     results = probe_backends()
     context = {
         "backends": results,
@@ -69,4 +71,8 @@ def home():
         "refresh_seconds": REFRESH_SECONDS,
         "checked_at": datetime.now(timezone.utc).strftime("%H:%M:%S UTC"),
     }
+    if not wants_partial() and "incidents.index" in current_app.view_functions:
+        # what the on-call opening the console needs first; the rest is on the Incidents page
+        context["open_incidents"] = incidents.listing(store.session(), status="open", limit=HOME_INCIDENTS)
+        context["open_incidents_limit"] = HOME_INCIDENTS
     return page_or_partial("home.html", "partials/backends.html", **context)

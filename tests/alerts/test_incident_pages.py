@@ -42,6 +42,26 @@ def test_it_lists_incidents_for_a_viewer_and_refreshes_the_rows(oncall_app):
     assert "<table" in rows and "<html" not in rows
 
 
+def test_it_puts_the_incidents_nobody_took_on_the_home_page(oncall_app):
+    taken = open_incident(oncall_app, group="home-taken")
+    waiting = open_incident(oncall_app, group="home-waiting")
+    bob = log_in(oncall_app, "operator", name="bob")
+    token = csrf(bob.get(f"/incidents/{taken}").get_data(as_text=True))
+    assert bob.post(f"/incidents/{taken}/ack", data={"csrf_token": token}).status_code == 302
+    home = bob.get("/").get_data(as_text=True)
+    section = home.split('id="open-incidents"')[1].split("</table>")[0]
+    assert f'href="/incidents/{waiting}"' in section and f'href="/incidents/{taken}"' not in section
+    assert 'hx-get="/incidents?status=open&amp;limit=5"' in home  # and it refreshes itself
+    rows = bob.get("/incidents?status=open&limit=5", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert f'href="/incidents/{waiting}"' in rows and f'href="/incidents/{taken}"' not in rows
+    assert "No resolved incident." in bob.get("/incidents?status=resolved").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ["status=closed", "limit=0", "limit=201", "limit=many"])
+def test_it_answers_a_bad_incident_filter_with_400(oncall_app, query):
+    assert log_in(oncall_app, "viewer").get(f"/incidents?{query}").status_code == 400
+
+
 def test_it_shows_a_viewer_the_evidence_and_no_buttons(oncall_app):
     incident = open_incident(oncall_app)
     viewer = log_in(oncall_app, "viewer")
