@@ -10,12 +10,13 @@ from console.alerts.models import Incident, IncidentEvent
 from console.errors import Conflict, OpsError
 from console.store.models import User
 
-__all__ = ["SEVERITIES", "STATUSES", "IncidentNotFound", "UnknownUser", "acknowledge", "add_note", "get", "listing",
+__all__ = ["SEVERITY_RANK", "STATUSES", "IncidentNotFound", "UnknownUser", "acknowledge", "add_note", "get", "listing",
            "reassign", "record_silence", "record_unsilence", "resolve"]
 
 STATUSES = ("open", "acknowledged", "resolved")
-# worst first; a severity we do not know sorts after these
-SEVERITIES = ("critical", "error", "warning", "info")
+# worst first; a severity we do not know sorts after these. "page" and "ticket" are the names our own rules
+# (rules/alerts, the SLOs' burn-rate alerts) use: a page ranks with critical, a ticket with warning
+SEVERITY_RANK = {"critical": 0, "page": 0, "error": 1, "warning": 2, "ticket": 2, "info": 3}
 
 
 class IncidentNotFound(OpsError, LookupError):
@@ -37,7 +38,7 @@ class UnknownUser(OpsError, LookupError):
 def listing(db: Session, *, status: str | None = None, limit: int = 100) -> list[Incident]:
     """Incidents open first, then acknowledged, then resolved; within each the worst severity, then newest."""
     by_status = case({s: n for n, s in enumerate(STATUSES)}, value=Incident.status, else_=len(STATUSES))
-    by_severity = case({s: n for n, s in enumerate(SEVERITIES)}, value=Incident.severity, else_=len(SEVERITIES))
+    by_severity = case(SEVERITY_RANK, value=Incident.severity, else_=max(SEVERITY_RANK.values()) + 1)
     query = select(Incident).order_by(by_status, by_severity, Incident.opened_at.desc(), Incident.id.desc())
     if status is not None:
         query = query.where(Incident.status == status)

@@ -38,6 +38,16 @@ def test_it_lists_open_incidents_first_and_the_worst_first(client, tokens):
     assert [i["id"] for i in only_open] == [critical, warning, odd]
 
 
+def test_it_ranks_the_severities_of_our_own_rules_with_the_usual_ones(client, tokens):
+    # rules/alerts and the SLOs' burn-rate alerts say page and ticket: a page with critical, a ticket with warning
+    ticket = open_incident(client, "g-ticket", "ticket")
+    info = open_incident(client, "g-info", "info")
+    page = open_incident(client, "g-page", "page")
+    error = open_incident(client, "g-error", "error")
+    listed = client.get("/api/v1/incidents?status=open", headers=bearer(tokens["viewer"])).json["items"]
+    assert [i["id"] for i in listed] == [page, error, ticket, info]
+
+
 def test_it_shows_an_incident_with_its_alerts_and_timeline(client, tokens):
     incident = open_incident(client, "g1")
     detail = client.get(f"/api/v1/incidents/{incident}", headers=bearer(tokens["viewer"])).json
