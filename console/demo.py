@@ -91,11 +91,11 @@ def code_stamp(root: Path) -> str:
 def demo(no_load: bool) -> None:
     """Start the stack, the shop with load and the console; print the URL."""
     from console.auth.cli import first_admin
-    from sample_services.runtime import running_services, services_up
+    from sample_services.runtime import live_replicas, services_up
 
     layout, ports = current()
     local_stack.up(layout, ports, wait=True)
-    services_up(layout, ports, demo_counts(running_services(layout)))
+    services_up(layout, ports, demo_counts({r.service for r in live_replicas(layout)}))
     register_own_targets(layout, ports)
     gateway = f"http://{HOST}:{service_port(ports, 'gateway')}"
     if not no_load:

@@ -88,9 +88,9 @@ def _load_state(layout: Layout) -> dict:
         return {"counts": {}, "replicas": []}
 
 
-def running_services(layout: Layout) -> set[str]:
-    """The services with at least one live replica."""
-    return {r.service for r in load_replicas(layout) if process.is_running(layout, r.name)}
+def live_replicas(layout: Layout) -> list[Replica]:
+    """The recorded replicas whose process runs."""
+    return [r for r in load_replicas(layout) if process.is_running(layout, r.name)]
 
 
 def load_replicas(layout: Layout) -> list[Replica]:
@@ -176,7 +176,7 @@ def services_up(layout: Layout, ports: Ports, replicas: dict[str, int]) -> list[
         raise StackNotRunning(str(layout.home))
     layout.ensure()
     state = _load_state(layout)
-    live = [r for r in load_replicas(layout) if process.is_running(layout, r.name)]
+    live = live_replicas(layout)
     # The last asked-for counts are the target, so a crashed replica is replaced and a 0 stays 0.
     desired = {s: replicas.get(s, state["counts"].get(s, 1)) for s in SERVICES}
     to_start, to_stop = plan(live, desired)
