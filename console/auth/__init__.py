@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from console.auth.audit import audit_entry, list_audit, record_audit
+from console.auth.audit import FAILED, OK, audit_entry, list_audit, record_audit
 from console.auth.principal import ROLES, Principal, role_allows
 from console.auth.tokens import create_token, list_tokens, revoke_token
 from console.auth.users import create_user, ensure_first_admin, list_users
@@ -20,7 +20,7 @@ from console.auth.views import (
     role_required,
 )
 
-__all__ = ["ROLES", "Principal", "audit_entry", "authenticate", "create_token", "create_user", "csrf",
+__all__ = ["FAILED", "OK", "ROLES", "Principal", "audit_entry", "authenticate", "create_token", "create_user", "csrf",
            "current_principal", "ensure_first_admin", "init_app", "list_audit", "list_tokens", "list_users",
            "login_required", "record_audit", "revoke_token", "role_allows", "role_required"]
 

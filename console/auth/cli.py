@@ -54,15 +54,15 @@ def _cli_principal():
 def first_admin(settings: Mapping[str, Any] | None = None, *, environ: Mapping[str, str] = os.environ) -> None:
     """Create the first admin if there are no users yet, and show a generated password once on stderr."""
     from console import store
-    from console.auth import Principal, ensure_first_admin, record_audit
+    from console.auth import OK, Principal, ensure_first_admin, record_audit
     from console.auth.users import first_admin_name
 
     with console_app(settings):
         password = ensure_first_admin(store.session(), environ=environ)
         name = first_admin_name(environ)
         if password is not None:
-            record_audit(principal=Principal(name="first-run", role="admin", via="cli"), action="user.create",
-                         target=f"user:{name}", result="success", source="cli")
+            record_audit(principal=Principal(name="first-run", role="admin", via="cli"), action="users.create",
+                         target=f"user:{name}", result=OK, source="cli")
             # stderr of the terminal only: the logging handlers (and their files) never see it
             click.echo(f"opsconsole: first run: created admin {name!r} with password {password}", err=True)
             click.echo("opsconsole: this password is shown only once; change it or keep it safe", err=True)
@@ -80,13 +80,13 @@ def token() -> None:
 def token_create(role: str, name: str, expires: str | None) -> None:
     """Create an API token and print it once (only the token goes to stdout)."""
     from console import store
-    from console.auth import create_token, record_audit
+    from console.auth import OK, create_token, record_audit
 
     expires_in = parse_duration(expires) if expires is not None else None
     with console_app():
         clear, stored = create_token(store.session(), role=role, name=name, expires_in=expires_in)
-        record_audit(principal=_cli_principal(), action="token.create", target=f"token:{stored.prefix}",
-                     result="success", source="cli", detail={"role": role, "name": name})
+        record_audit(principal=_cli_principal(), action="tokens.create", target=f"token:{stored.id}", result=OK,
+                     source="cli", detail={"name": name, "role": role, "prefix": stored.prefix})
     click.echo(clear)
 
 
@@ -102,7 +102,7 @@ def user() -> None:
 def user_create(name: str, role: str, password_stdin: bool) -> None:
     """Create a user; the password is asked twice, or read from stdin."""
     from console import store
-    from console.auth import create_user, record_audit
+    from console.auth import OK, create_user, record_audit
 
     if password_stdin:
         password = click.get_text_stream("stdin").readline().rstrip("\r\n")
@@ -110,6 +110,6 @@ def user_create(name: str, role: str, password_stdin: bool) -> None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
     with console_app():
         create_user(store.session(), name=name, password=password, role=role)
-        record_audit(principal=_cli_principal(), action="user.create", target=f"user:{name}", result="success",
+        record_audit(principal=_cli_principal(), action="users.create", target=f"user:{name}", result=OK,
                      source="cli", detail={"role": role})
     click.echo(f"opsconsole: created user {name} ({role})", err=True)

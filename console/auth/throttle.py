@@ -11,12 +11,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from console.auth.audit import FAILED
 from console.store import AuditEntry
 
 MAX_FAILURES = 5
 WINDOW = timedelta(minutes=5)
 LOGIN = "login"
-FAILURE = "failure"
 
 
 def login_target(name: str) -> str:
@@ -29,7 +29,7 @@ def login_retry_after(db: Session, *, name: str, source: str | None, now: dateti
     failures = list(db.scalars(
         select(AuditEntry.at)
         .where(AuditEntry.action == LOGIN, AuditEntry.target == login_target(name)[:255],
-               AuditEntry.source == source, AuditEntry.result == FAILURE, AuditEntry.at > now - WINDOW)
+               AuditEntry.source == source, AuditEntry.result == FAILED, AuditEntry.at > now - WINDOW)
         .order_by(AuditEntry.at)
     ))
     if len(failures) < MAX_FAILURES:

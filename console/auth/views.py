@@ -18,9 +18,9 @@ from flask import (
 )
 
 from console import store
-from console.auth.audit import record_audit
+from console.auth.audit import FAILED, OK, record_audit
 from console.auth.principal import Principal, role_allows
-from console.auth.throttle import FAILURE, LOGIN, login_retry_after, login_target
+from console.auth.throttle import LOGIN, login_retry_after, login_target
 from console.auth.tokens import principal_for_token
 from console.auth.users import check_credentials
 from console.store import User, utcnow
@@ -105,14 +105,14 @@ def login():
         return response
     user = check_credentials(db, name, password)
     if user is None:
-        record_audit(principal=None, action=LOGIN, target=login_target(name), result=FAILURE, source=source)
+        record_audit(principal=None, action=LOGIN, target=login_target(name), result=FAILED, source=source)
         return render_template("auth/login.html", next=next_url, name=name,
                                error="Wrong name or password."), 401
     # a fresh session on login, so an id planted before it (session fixation) is worthless
     session.clear()
     session["user_id"] = user.id
     principal = Principal(name=user.name, role=user.role, via="session", user_id=user.id)
-    record_audit(principal=principal, action=LOGIN, target=login_target(name), result="success", source=source)
+    record_audit(principal=principal, action=LOGIN, target=login_target(name), result=OK, source=source)
     return redirect(next_url)
 
 
@@ -122,7 +122,7 @@ def logout():
     principal = current_principal()
     session.clear()
     if principal is not None:
-        record_audit(principal=principal, action="logout", target=login_target(principal.name), result="success",
+        record_audit(principal=principal, action="logout", target=login_target(principal.name), result=OK,
                      source=request.remote_addr)
     return redirect(url_for("auth.login"))
 

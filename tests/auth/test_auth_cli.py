@@ -25,7 +25,10 @@ def test_it_prints_only_the_token_on_stdout(app, runner):
         assert principal_for_token(db, clear).role == "operator"
         (token,) = list_tokens(db)
         assert token.expires_at - token.created_at == timedelta(days=30)
-        assert list_audit(db)[0].action == "token.create"
+        entry = list_audit(db)[0]
+        # as the API records a token it mints: by id, with its name, role and prefix
+        assert (entry.action, entry.target, entry.result) == ("tokens.create", f"token:{token.id}", "ok")
+        assert entry.detail == {"name": "deploys", "role": "operator", "prefix": token.prefix}
 
 
 def test_it_refuses_a_bad_duration_in_one_line(runner):

@@ -78,8 +78,8 @@ def test_it_audits_success_and_failure_without_the_password(app, cast, client):
     with app.app_context():
         entries = auth.list_audit(store.session())
     assert [(e.action, e.actor, e.target, e.result, e.source) for e in entries] == [
-        ("login", "alice", "user:alice", "success", "127.0.0.1"),
-        ("login", "anonymous", "user:alice", "failure", "127.0.0.1"),
+        ("login", "alice", "user:alice", "ok", "127.0.0.1"),
+        ("login", "anonymous", "user:alice", "failed", "127.0.0.1"),
     ]
     assert all("pass" not in repr(e.detail) for e in entries)
 

@@ -22,4 +22,4 @@ def test_it_is_audited(app, alice):
     alice.post("/logout", data={"csrf_token": csrf_token(alice)})
     with app.app_context():
         latest = auth.list_audit(store.session(), limit=1)[0]
-    assert (latest.action, latest.actor, latest.result) == ("logout", "alice", "success")
+    assert (latest.action, latest.actor, latest.result) == ("logout", "alice", "ok")

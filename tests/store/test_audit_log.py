@@ -3,7 +3,7 @@ from console import auth
 
 def _record(n: int) -> None:
     for i in range(n):
-        auth.record_audit(principal=None, action="test.step", target=f"step:{i}", result="success", source=None)
+        auth.record_audit(principal=None, action="test.step", target=f"step:{i}", result="ok", source=None)
 
 
 def test_it_lists_the_newest_entries_first(app, db):
@@ -24,6 +24,6 @@ def test_it_names_the_actor_by_how_it_authenticated(app, db):
     alice = auth.Principal(name="alice", role="admin", via="session", user_id=1)
     token = auth.Principal(name="deploys", role="operator", via="token", token_id=7)
     for principal in (alice, token):
-        auth.record_audit(principal=principal, action="silence.create", target="silence:1", result="success",
+        auth.record_audit(principal=principal, action="silence.create", target="silence:1", result="ok",
                           source="127.0.0.1")
     assert [e.actor for e in auth.list_audit(db)] == ["token:deploys", "alice"]

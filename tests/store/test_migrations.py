@@ -55,3 +55,28 @@ def test_it_keeps_each_stored_policy_as_its_first_version(database_url):
         assert "ScalingPolicy" in str(kept[0][2])
     finally:
         engine.dispose()
+
+
+def test_it_rewrites_the_older_audit_words_to_the_apis(database_url):
+    from alembic import command
+    from sqlalchemy import text
+
+    from console.store import create_store_engine
+
+    engine = create_store_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            command.upgrade(migrate.alembic_config(connection), "0009")
+            for action, result in (("login", "success"), ("login", "failure"), ("token.create", "success"),
+                                   ("user.create", "success"), ("rules.import", "ok"), ("rules.delete", "not_found")):
+                connection.execute(text("INSERT INTO audit_log (at, actor, action, target, result) "
+                                        "VALUES ('2026-12-01 12:00:00', 'alice', :action, 't', :result)"),
+                                   {"action": action, "result": result})
+        migrate.upgrade(engine)
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT action, result FROM audit_log ORDER BY id")).all()
+        assert [tuple(r) for r in rows] == [("login", "ok"), ("login", "failed"), ("tokens.create", "ok"),
+                                            ("users.create", "ok"), ("rules.import", "ok"),
+                                            ("rules.delete", "not_found")]
+    finally:
+        engine.dispose()

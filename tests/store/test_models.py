@@ -28,7 +28,7 @@ def test_it_round_trips_a_token_with_its_owner_and_expiry(db):
 
 
 def test_it_round_trips_an_audit_entry_with_json_detail(app, db):
-    auth.record_audit(principal=None, action="rule.create", target="rule:HighErrorRate", result="success",
+    auth.record_audit(principal=None, action="rule.create", target="rule:HighErrorRate", result="ok",
                       source="127.0.0.1", detail={"group": "shop", "labels": {"severity": "page"}})
     entry = db.scalar(select(AuditEntry))
     assert entry.actor == "anonymous" and entry.source == "127.0.0.1"

@@ -75,7 +75,8 @@ def test_it_describes_path_and_query_parameters(client):
     assert revoke["parameters"] == [{"name": "token_id", "in": "path", "required": True,
                                      "schema": {"type": "integer", "minimum": 0}}]
     audit = {p["name"]: p for p in documented[("GET", "/api/v1/audit")]["parameters"]}
-    assert set(audit) == {"limit", "before_id"} and audit["limit"]["schema"]["maximum"] == 500
+    assert set(audit) == {"limit", "before_id", "actor", "action", "target", "result"}
+    assert audit["limit"]["schema"]["maximum"] == 500 and audit["result"]["schema"]["anyOf"][0]["pattern"] == "^[a-z_]+$"
 
 
 def test_it_renders_the_document_as_a_browsable_page(client):
