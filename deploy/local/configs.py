@@ -69,7 +69,8 @@ class ConsoleReceiver:
 def render_alertmanager(console: ConsoleReceiver | None = None, *, group_wait: str = "5s",
                         group_interval: str = "10s", repeat_interval: str = "1h") -> str:
     """alertmanager.yml: every alert to the console's webhook, or to a receiver that drops it when there is none."""
-    route = {"group_by": ["alertname"], "group_wait": group_wait, "group_interval": group_interval,
+    # one incident per alert and service: the on-call page names its service, and an ack takes one service's
+    route = {"group_by": ["alertname", "service"], "group_wait": group_wait, "group_interval": group_interval,
              "repeat_interval": repeat_interval}
     if console is None:
         config = {"route": {"receiver": "null", **route}, "receivers": [{"name": "null"}]}

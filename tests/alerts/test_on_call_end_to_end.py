@@ -112,3 +112,16 @@ def test_it_stops_alertmanagers_notifications_while_an_incidents_silence_lasts(r
                                               headers={"Authorization": f"Bearer {token}"})
     assert expired.status_code == 204
     eventually(lambda: webhook_calls(oncall_app) > before, timeout=20, interval=0.2, what="notifications again")
+
+
+def test_it_opens_one_incident_per_service_for_one_alert(routed):
+    own_alertmanager, oncall_app = routed
+    started = datetime.now(UTC).isoformat()
+    alerts = [{**ALERT, "labels": {**ALERT["labels"], "service": service}, "startsAt": started}
+              for service in ("payments", "orders")]
+    httpx.post(f"{own_alertmanager}/api/v2/alerts", json=alerts, timeout=5).raise_for_status()
+    eventually(lambda: len(incidents(oncall_app)) == 2, timeout=30, interval=0.1, what="an incident for each service")
+    with oncall_app.app_context():
+        opened = store.session().scalars(select(Incident)).all()
+        assert sorted((i.service, [a.labels["service"] for a in i.alerts]) for i in opened) == [
+            ("orders", ["orders"]), ("payments", ["payments"])]

@@ -89,6 +89,7 @@ def test_it_routes_alertmanager_to_the_console_with_its_token_and_resolutions(tm
     text = configs.render_alertmanager(configs.ConsoleReceiver("http://127.0.0.1:8080/", "s3cret"), group_wait="1s")
     config = yaml.safe_load(text)
     assert config["route"]["receiver"] == "opsconsole" and config["route"]["group_wait"] == "1s"
+    assert config["route"]["group_by"] == ["alertname", "service"]
     [webhook] = config["receivers"][0]["webhook_configs"]
     assert webhook == {"url": "http://127.0.0.1:8080/api/v1/alertmanager/webhook", "send_resolved": True,
                        "http_config": {"authorization": {"type": "Bearer", "credentials": "s3cret"}}}
