@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,15 +19,30 @@ NAME = "prometheus"
 
 
 @dataclass(frozen=True)
+class ActiveAlert:
+    """One series of a rule that is pending or firing: its labels, since when, and the value that made it."""
+
+    labels: dict[str, str]
+    state: str  # pending | firing
+    active_at: datetime | None
+    value: float | None
+
+
+@dataclass(frozen=True)
 class LoadedRule:
-    """An alerting rule as Prometheus runs it: its state and its last evaluation."""
+    """An alerting rule as Prometheus runs it: its state, its last evaluation and its active alerts."""
 
     name: str
     state: str  # inactive | pending | firing
     health: str
     last_error: str
     last_evaluation: str | None
-    active: int  # alerts pending or firing
+    alerts: tuple[ActiveAlert, ...] = ()
+
+    @property
+    def active(self) -> int:
+        """How many of its alerts are pending or firing."""
+        return len(self.alerts)
 
 
 @dataclass(frozen=True)
@@ -50,13 +66,32 @@ def _data(body: Any) -> Any:
     return body.get("data")
 
 
+def _value(text: Any) -> float | None:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _time(text: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+
+
 def parse_rule_groups(body: Any) -> list[LoadedGroup]:
-    """The groups of a ``/api/v1/rules`` answer, recording and alerting rules in their order."""
+    """The groups of a ``/api/v1/rules`` answer, recording and alerting rules in their order; each alerting
+    rule's active alerts longest active first."""
     groups = []
     for group in _data(body).get("groups", []):
-        rules = [LoadedRule(r["name"], r.get("state", "inactive"), r.get("health", "unknown"), r.get("lastError", ""),
-                            r.get("lastEvaluation"), len(r.get("alerts") or []))
-                 for r in group.get("rules", [])]
+        rules = []
+        for r in group.get("rules", []):
+            alerts = sorted((ActiveAlert(dict(a.get("labels") or {}), a.get("state", ""), _time(a.get("activeAt")),
+                                         _value(a.get("value"))) for a in r.get("alerts") or []),
+                            key=lambda a: (a.active_at is None, a.active_at, sorted(a.labels.items())))
+            rules.append(LoadedRule(r["name"], r.get("state", "inactive"), r.get("health", "unknown"),
+                                    r.get("lastError", ""), r.get("lastEvaluation"), tuple(alerts)))
         groups.append(LoadedGroup(group["name"], group.get("file", ""), float(group.get("interval", 0)), rules))
     return groups
 

@@ -129,11 +129,22 @@ def _row(rule_id: int):
 
 
 
+def _live() -> tuple[dict, str]:
+    """The rules Prometheus runs, by (group, alert), or why they are unknown."""
+    try:
+        return {(g.name, r.name): r for g in target().api.groups() for r in g.rules}, ""
+    except BackendError as e:
+        return {}, f"Live state unavailable: {e}"
+
+
 def _editor(row, *, values: dict[str, str], problems: list[Problem] = (), banner: str = "", status: int = 200):
     history = versions.history(store.session(), row.id) if row is not None else []
+    live, live_banner = _live() if row is not None else ({}, "")
     page = render_template("rules/rule.html", row=row, values=values, problems=list(problems),
                            by_field=field_problems(list(problems)), banner=banner, history=history,
-                           may_edit=current_role_allows("operator"), ranges=RANGES, saved=request.args.get("saved"))
+                           may_edit=current_role_allows("operator"), ranges=RANGES, saved=request.args.get("saved"),
+                           loaded=live.get((row.group_name, row.alert)) if row is not None else None,
+                           live_banner=live_banner)
     return page, status
 
 
@@ -167,11 +178,7 @@ def _change(action: str, target_name: str, detail: dict, change, row, values, pr
 def index():
     """Every rule by group, with its live state, last evaluation and active alerts from Prometheus."""
     rows = versions.active(store.session())
-    live, banner = {}, ""
-    try:
-        live = {(g.name, r.name): r for g in target().api.groups() for r in g.rules}
-    except BackendError as e:
-        banner = f"Live state unavailable: {e}"
+    live, banner = _live()
     groups: dict[str, list] = {}
     for row in rows:
         groups.setdefault(row.group_name, []).append((row, live.get((row.group_name, row.alert))))

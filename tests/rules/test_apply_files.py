@@ -19,7 +19,7 @@ DIR = Path("/srv/rules")
 
 
 def group(name: str, alerts: list[str], *, file: str | None = None, error: str = "") -> LoadedGroup:
-    rules = [LoadedRule(a, "inactive", "ok", error, None, 0) for a in alerts]
+    rules = [LoadedRule(a, "inactive", "ok", error, None) for a in alerts]
     return LoadedGroup(name, file or str(DIR / f"opsconsole-{name}.yml"), 2.0, rules)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from kit import free_port
+from kit import eventually, free_port
 from rulekit import make_console, shut
 
 from console import auth, store
@@ -73,6 +73,19 @@ def test_it_lists_rules_with_their_live_state_for_viewers(console, rule_id):
     page = viewer.get(f"/rules/{rule_id}").get_data(as_text=True)
     assert "Read only" in page and "Save and apply" not in page and "Roll back" not in page
     assert 'id="f-expr"' in page and "readonly" in page
+
+
+def test_it_shows_each_series_the_rule_holds_now(console):
+    rule = {**RULE, "alert": "PrometheusSelfUpNow", "for": "0s", "reason": "live"}
+    made = console.client.post("/api/v1/rules", json=rule, headers=console.operator)
+    assert made.status_code == 201, made.json
+    viewer = log_in(console.app, "viewer")
+    page = eventually(lambda: (html := viewer.get(f"/rules/{made.json['id']}").get_data(as_text=True))
+                      and 'id="active-alerts"' in html and html, timeout=30, what="the rule's alert on its page")
+    now = page.split('id="now"')[1].split("</section>")[0]
+    assert 'class="pill pill-down">firing<' in now and "1 active" in now
+    assert re.search(r'<td class="num">1</td>', now) and 'job="prometheus"' in now and 'severity="ticket"' in now
+    assert "alertname=" not in now  # the page's title names it already
 
 
 def test_it_refuses_edits_to_viewers_and_without_csrf(console, rule_id):
@@ -158,10 +171,13 @@ def test_it_shows_a_banner_when_prometheus_is_down_and_still_lists_the_store(sta
     made = make_console(tmp_path, f"http://127.0.0.1:{free_port()}", {})
     try:
         with made.app.app_context():
-            versions.create(store.session(), Rule.model_validate(RULE), actor="test")
+            rule_id = versions.create(store.session(), Rule.model_validate(RULE), actor="test").id
             store.session().commit()
-        html = log_in(made.app, "viewer").get("/rules").get_data(as_text=True)
+        viewer = log_in(made.app, "viewer")
+        html = viewer.get("/rules").get_data(as_text=True)
         assert 'class="banner banner-down" role="alert">Live state unavailable' in html
         assert ">PrometheusSelfUp</a>" in html and "not loaded" in html
+        page = viewer.get(f"/rules/{rule_id}")
+        assert page.status_code == 200 and 'role="alert">Live state unavailable' in page.get_data(as_text=True)
     finally:
         shut(made)
