@@ -5,6 +5,10 @@ updates its alerts by ``fingerprint`` and its state, and says whether the conten
 Alertmanager's retries and repeats carry the same content, so they change nothing and notify
 nobody. The content is the set of (fingerprint, status) pairs; its hash is chained to the one
 before, so an alert that resolves and fires again is new content, not a repeat of the first.
+
+When Alertmanager regroups (its ``group_by`` changed), the old group never sends again, not even
+resolved: an open incident of the same route and receiver that still holds one of the payload's
+firing alerts hands it over (``moved``), and ends once none of its own is firing.
 """
 from __future__ import annotations
 
@@ -21,10 +25,11 @@ from sqlalchemy.orm import Session
 from console.alerts.models import Incident, IncidentAlert, IncidentEvent
 from console.errors import UsageProblem
 
-__all__ = ["ACTOR", "Outcome", "PayloadInvalid", "Webhook", "WebhookAlert", "content_hash", "group_hash", "parse",
+__all__ = ["ACTOR", "MOVED", "Outcome", "PayloadInvalid", "Webhook", "WebhookAlert", "content_hash", "group_hash", "parse",
            "states", "upsert"]
 
 ACTOR = "alertmanager"
+MOVED = "moved"  # an alert's state in an incident it left for the group Alertmanager put it in since
 # Go's zero time: Alertmanager's endsAt of an alert that has no end yet
 GO_ZERO_YEAR = 1
 
@@ -123,7 +128,9 @@ def upsert(db: Session, hook: Webhook, now: datetime) -> Outcome:
     key = group_hash(hook.group_key)
     incident = db.scalars(select(Incident).where(Incident.group_hash == key)).one_or_none()
     if incident is None:
-        return _open(db, hook, key, now)
+        outcome = _open(db, hook, key, now)
+        _take_over(db, outcome.incident, hook, now)
+        return outcome
     before = states(incident.alerts)
     known = {a.fingerprint: a for a in incident.alerts}
     for alert in hook.alerts:
@@ -137,7 +144,39 @@ def upsert(db: Session, hook: Webhook, now: datetime) -> Outcome:
     if after == before:
         return Outcome(incident, created=False, changed=False)
     _changed(incident, hook, after, now)
+    _take_over(db, incident, hook, now)
     return Outcome(incident, created=False, changed=True)
+
+
+def route_of(group_key: str) -> str:
+    """The route part of Alertmanager's ``groupKey`` (``<route>:<group labels>``)."""
+    return group_key.rsplit(":{", 1)[0]
+
+
+def _take_over(db: Session, incident: Incident, hook: Webhook, now: datetime) -> None:
+    firing = {a.fingerprint for a in hook.alerts if a.status == "firing"}
+    if not firing:
+        return
+    holding = select(IncidentAlert.incident_id).where(IncidentAlert.fingerprint.in_(firing),
+                                                      IncidentAlert.status == "firing")
+    held = db.scalars(select(Incident).where(Incident.id.in_(holding), Incident.id != incident.id,
+                                             Incident.status != "resolved", Incident.receiver == hook.receiver))
+    # another route (a second receiver, a `continue`) holds the same alert by design: only a regroup moves it
+    route = route_of(hook.group_key)
+    for old in held.all():
+        if route_of(old.group_key) != route:
+            continue
+        moved = [a for a in old.alerts if a.fingerprint in firing and a.status == "firing"]
+        for alert in moved:
+            alert.status = MOVED
+        old.content_hash, old.updated_at = content_hash(old.content_hash, states(old.alerts)), now
+        old.events.append(IncidentEvent(at=now, kind="regrouped", actor=ACTOR, detail={"to": incident.id},
+                                        text=f"{len(moved)} alert(s) moved to incident #{incident.id}, "
+                                             "where Alertmanager groups them now"))
+        if not any(a.status == "firing" for a in old.alerts):
+            old.status, old.resolved_at, old.resolved_by = "resolved", now, ACTOR
+            old.events.append(IncidentEvent(at=now, kind="resolved", actor=ACTOR,
+                                            text=f"its alerts went on in incident #{incident.id}"))
 
 
 def _open(db: Session, hook: Webhook, key: str, now: datetime) -> Outcome:

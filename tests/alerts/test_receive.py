@@ -125,3 +125,47 @@ def test_a_new_group_stores_each_alert_once_as_its_last_mention_says(db):
     assert opened.events[0].text == "1 firing, 1 resolved"
     # the known group's path reads the same states from the stored alerts: the repeat changes nothing
     assert fold(db, named_twice).changed is False
+
+
+BY_SERVICE = '{}:{alertname="HighErrorRate", service="%s"}'
+
+
+def incident_states(db) -> dict[int, tuple[str, list[tuple[str, str]]]]:
+    db.expire_all()
+    return {i.id: (i.status, sorted((a.fingerprint, a.status) for a in i.alerts))
+            for i in db.scalars(select(Incident).order_by(Incident.id))}
+
+
+def test_it_moves_alerts_to_the_groups_alertmanager_makes_after_a_regroup(db):
+    old = fold(db, notification(alert("p1"), alert("o1", service="orders"))).incident.id
+    # Alertmanager now groups by service too: the old group never sends again, not even resolved
+    payments = fold(db, notification(alert("p1"), group_key=BY_SERVICE % "payments"))
+    assert (payments.created, payments.changed) == (True, True)
+    assert incident_states(db)[old] == ("open", [("o1", "firing"), ("p1", "moved")])
+    orders = fold(db, notification(alert("o1", service="orders"), group_key=BY_SERVICE % "orders")).incident.id
+    assert incident_states(db) == {old: ("resolved", [("o1", "moved"), ("p1", "moved")]),
+                                   payments.incident.id: ("open", [("p1", "firing")]),
+                                   orders: ("open", [("o1", "firing")])}
+    with_events = db.get(Incident, old)
+    assert [e.kind for e in with_events.events][-3:] == ["regrouped", "regrouped", "resolved"]
+    assert with_events.events[-1].text == f"its alerts went on in incident #{orders}"
+    assert with_events.resolved_by == "alertmanager"
+
+
+@pytest.mark.parametrize("other", [
+    pytest.param(dict(group_key='{}/{severity="critical"}:{alertname="HighErrorRate"}'), id="another route"),
+    pytest.param(dict(receiver="pager"), id="another receiver"),
+])
+def test_it_leaves_an_alert_that_another_route_also_holds(db, other):
+    first = fold(db, notification(alert("p1"))).incident.id
+    second = {**notification(alert("p1"), group_key=other.get("group_key", BY_SERVICE % "payments"))}
+    if "receiver" in other:
+        second["receiver"] = other["receiver"]
+    fold(db, second)
+    assert incident_states(db)[first] == ("open", [("p1", "firing")])
+
+
+def test_it_leaves_resolved_alerts_where_they_are(db):
+    old = fold(db, notification(alert("p1"), alert("o1", service="orders"))).incident.id
+    fold(db, notification(alert("p1", status="resolved"), group_key=BY_SERVICE % "payments"))
+    assert incident_states(db)[old] == ("open", [("o1", "firing"), ("p1", "firing")])
