@@ -11,7 +11,7 @@ from console.errors import Conflict, OpsError
 from console.store.models import User
 
 __all__ = ["SEVERITY_RANK", "STATUSES", "IncidentNotFound", "UnknownUser", "acknowledge", "add_note", "get", "listing",
-           "reassign", "record_silence", "record_unsilence", "resolve"]
+           "of_service", "reassign", "record_silence", "record_unsilence", "resolve"]
 
 STATUSES = ("open", "acknowledged", "resolved")
 # worst first; a severity we do not know sorts after these. "page" and "ticket" are the names our own rules
@@ -43,6 +43,14 @@ def listing(db: Session, *, status: str | None = None, limit: int = 100) -> list
     if status is not None:
         query = query.where(Incident.status == status)
     return list(db.scalars(query.limit(limit)))
+
+
+def of_service(db: Session, service: str, start: datetime, end: datetime, *, limit: int = 20) -> list[Incident]:
+    """The incidents of ``service`` open at some moment of [start, end], newest first."""
+    query = (select(Incident).where(Incident.service == service, Incident.opened_at <= end,
+                                    (Incident.resolved_at.is_(None)) | (Incident.resolved_at >= start))
+             .order_by(Incident.opened_at.desc(), Incident.id.desc()).limit(limit))
+    return list(db.scalars(query))
 
 
 def get(db: Session, incident_id: int) -> Incident:

@@ -83,11 +83,24 @@ class ScaleAction:
 
 
 @dataclass(frozen=True)
+class IncidentRef:
+    """An incident of the service open during the window: how bad, what it says, and how it stands."""
+
+    incident_id: int
+    status: str
+    severity: str
+    summary: str
+    opened_at: datetime
+    resolved_at: datetime | None
+
+
+@dataclass(frozen=True)
 class History:
-    """What the console itself changed during a window: rule changes and the service's scale actions."""
+    """What the console itself holds about a window: rule changes, the service's scale actions and incidents."""
 
     rule_changes: list[RuleChange]
     scale_actions: list[ScaleAction]
+    incidents: list[IncidentRef] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -165,6 +178,8 @@ def assemble(service: str, window: Window, fetched: dict[str, Fetched], *, logs:
     if history is None:
         history = Fetched(value=History([], []))
     sections += [
+        _section("incidents", "Incidents", history, lambda h: h.incidents,
+                 f"No incident of {service} was open in this window."),
         _section("rule_changes", "Recent rule changes", history, lambda h: h.rule_changes,
                  "No alert rule was created, changed or deleted in this window."),
         _section("scale_actions", "Recent scale actions", history, lambda h: h.scale_actions,
@@ -175,6 +190,6 @@ def assemble(service: str, window: Window, fetched: dict[str, Fetched], *, logs:
 
 def failed_report(service: str, window: Window, error: str) -> Report:
     """A report whose every query failed with ``error`` (the fan-out itself gave up)."""
-    keys = ("red", "errors", "exemplars", "slowest", "failing", "logs", "rule_changes", "scale_actions")
+    keys = ("red", "errors", "exemplars", "slowest", "failing", "logs", "incidents", "rule_changes", "scale_actions")
     return Report(service, window, window.previous(), [Section(k, k.replace("_", " ").capitalize(), error=error)
                                                       for k in keys])

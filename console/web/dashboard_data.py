@@ -9,12 +9,14 @@ from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from console import store
+from console.alerts import incidents
 from console.backends import get_backend
 from console.backends.elasticsearch import LogLine
 from console.backends.jaeger import normalize_trace_id
 from console.correlate import (
     Fetched,
     History,
+    IncidentRef,
     Overview,
     Report,
     RuleChange,
@@ -66,7 +68,8 @@ def services_overview(window: Window, *, sparklines: bool = False) -> Overview:
 
 
 def console_history(service: str, window: Window, *, limit: int = 20) -> Fetched:
-    """The rule changes and ``service``'s scale actions stored for ``window``, newest first, or the store's error."""
+    """The rule changes, ``service``'s scale actions and its incidents open in ``window``, newest first, or the
+    store's error."""
     try:
         db = store.session()
         rules = [RuleChange(v.at, r.id, r.group_name, r.alert, v.version,
@@ -75,9 +78,11 @@ def console_history(service: str, window: Window, *, limit: int = 20) -> Fetched
         actions = [ScaleAction(e.at, e.target, e.actor, e.kind, e.from_replicas, e.to_replicas, e.reason, e.result,
                                tuple((e.detail or {}).get("alerts", ())))
                    for e in scaling.events(db, target=service, start=window.start, end=window.end, limit=limit)]
+        held = [IncidentRef(i.id, i.status, i.severity, i.summary, i.opened_at, i.resolved_at)
+                for i in incidents.of_service(db, service, window.start, window.end, limit=limit)]
     except SQLAlchemyError as e:
         return Fetched(error=f"the console's database: {type(e).__name__}", failure=e)
-    return Fetched(value=History(rules, actions))
+    return Fetched(value=History(rules, actions, held))
 
 
 def service_report(service: str, window: Window) -> Report:

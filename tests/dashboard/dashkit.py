@@ -144,3 +144,25 @@ def record_changes(app, service: str) -> int:
                                 to_replicas=4, reason="another service", result="applied")])
         db.commit()
         return row.id
+
+
+def record_incidents(app, service: str) -> list[int]:
+    """Store incidents: of ``service`` one open now and one resolved an hour ago; one of another service.
+    Returns the ids of the first two."""
+    from datetime import timedelta
+
+    from console.alerts.models import Incident
+    from console.store import utcnow
+
+    now = utcnow()
+    made = [Incident(group_hash=uuid.uuid4().hex, group_key=f"{{}}:{{n={n}}}", status=status, severity=severity,
+                     service=name, summary=summary, opened_at=now - opened, resolved_at=resolved and now - resolved)
+            for n, (name, status, severity, summary, opened, resolved) in enumerate([
+                (service, "open", "page", f"{service} fails a third of its requests", timedelta(minutes=5), None),
+                (service, "resolved", "ticket", f"{service} was slow", timedelta(hours=2), timedelta(hours=1)),
+                (f"{service}-other", "open", "page", "another service", timedelta(minutes=5), None)])]
+    with app.app_context():
+        db = store.session()
+        db.add_all(made)
+        db.commit()
+        return [made[0].id, made[1].id]

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from dashkit import bearer, record_changes
+from dashkit import bearer, record_changes, record_incidents
 
 pytestmark = pytest.mark.stack
 
@@ -119,7 +119,7 @@ def test_it_reports_what_happened_to_a_service(api, seeded):
     assert answer.status_code == 200, answer.json
     sections = {s["key"]: s for s in answer.json["sections"]}
     assert [s["key"] for s in answer.json["sections"]] == ["red", "errors", "exemplars", "slowest", "failing", "logs",
-                                                           "rule_changes", "scale_actions"]
+                                                           "incidents", "rule_changes", "scale_actions"]
     assert all(s["error"] is None for s in sections.values())
     assert sections["red"]["note"] == f"No requests of {seeded.payments} in either window."
     [top] = sections["errors"]["items"]
@@ -130,6 +130,7 @@ def test_it_reports_what_happened_to_a_service(api, seeded):
     assert len(sections["logs"]["items"]) == 3
     assert sections["rule_changes"]["items"] == [] and sections["rule_changes"]["note"]
     assert sections["scale_actions"]["items"] == [] and sections["scale_actions"]["note"]
+    assert sections["incidents"]["note"] == f"No incident of {seeded.payments} was open in this window."
 
 
 def test_it_reports_the_rule_changes_and_scale_actions_of_the_window(make_app, seeded):
@@ -142,6 +143,19 @@ def test_it_reports_the_rule_changes_and_scale_actions_of_the_window(make_app, s
                                                              "page on payment errors")]
     assert [(a["target"], a["from_replicas"], a["to_replicas"], a["actor"], a["result"])
             for a in sections["scale_actions"]["items"]] == [(seeded.payments, 1, 2, "bob", "applied")]
+
+
+def test_it_reports_the_services_incidents_open_in_the_window(make_app, seeded):
+    app = make_app(LOGS_INDEX=seeded.index)
+    open_now, resolved_before = record_incidents(app, seeded.payments)
+    answer = app.test_client().get(f"/api/v1/correlate?service={seeded.payments}&range=15m", headers=bearer(app))
+    items = {s["key"]: s for s in answer.json["sections"]}["incidents"]["items"]
+    assert [(i["incident_id"], i["status"], i["severity"], i["resolved_at"]) for i in items] == [
+        (open_now, "open", "page", None)]
+    # over six hours the one resolved an hour ago was open too: newest first
+    answer = app.test_client().get(f"/api/v1/correlate?service={seeded.payments}&range=6h", headers=bearer(app))
+    items = {s["key"]: s for s in answer.json["sections"]}["incidents"]["items"]
+    assert [i["incident_id"] for i in items] == [open_now, resolved_before]
 
 
 def test_it_reports_around_a_trace_for_its_root_service(api, seeded):

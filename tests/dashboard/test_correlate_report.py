@@ -9,7 +9,7 @@ from console.backends.elasticsearch import parse_histogram, parse_top_errors
 from console.backends.jaeger import parse_traces
 from console.backends.prometheus import parse_exemplars, parse_vector
 from console.correlate.fetch import Fetched
-from console.correlate.report import Change, History, RuleChange, ScaleAction, assemble
+from console.correlate.report import Change, History, IncidentRef, RuleChange, ScaleAction, assemble
 from console.correlate.window import Window
 
 WINDOW = Window(datetime(2026, 11, 25, 9, 31, 0, 732882, tzinfo=timezone.utc),
@@ -32,7 +32,7 @@ def fetched(fixture_json) -> dict[str, Fetched]:
 def test_it_assembles_every_section_from_captured_answers(fetched):
     report = assemble("payments", WINDOW, fetched, limit=3)
     assert [s.key for s in report.sections] == ["red", "errors", "exemplars", "slowest", "failing", "logs",
-                                                "rule_changes", "scale_actions"]
+                                                "incidents", "rule_changes", "scale_actions"]
     red = {c.metric: c for c in report.section("red").items}
     assert red["error_ratio"].now == pytest.approx(0.3173152747255916)
     # the stack was younger than the window: nothing before it
@@ -52,13 +52,15 @@ def test_it_assembles_every_section_from_captured_answers(fetched):
 AT = datetime(2026, 11, 25, 9, 40, tzinfo=timezone.utc)
 HISTORY = History(
     [RuleChange(AT, 7, "shop", "PaymentsFailing", 2, "changed", "alice", "lower the threshold")],
-    [ScaleAction(AT, "payments", "scaling-loop", "auto", 1, 3, "rate 31/s against 10/s per replica", "applied")])
+    [ScaleAction(AT, "payments", "scaling-loop", "auto", 1, 3, "rate 31/s against 10/s per replica", "applied")],
+    [IncidentRef(4, "acknowledged", "page", "payments fails a third of its requests", AT, None)])
 
 
 def test_it_lists_the_rule_changes_and_scale_actions_it_is_given(fetched):
     report = assemble("payments", WINDOW, fetched, history=Fetched(value=HISTORY))
     assert report.section("rule_changes").items == HISTORY.rule_changes
     assert report.section("scale_actions").items == HISTORY.scale_actions
+    assert report.section("incidents").items == HISTORY.incidents
     assert report.section("scale_actions").note is None
 
 
@@ -66,12 +68,13 @@ def test_it_says_when_nothing_was_changed_in_the_window(fetched):
     report = assemble("payments", WINDOW, fetched, history=Fetched(value=History([], [])))
     assert report.section("rule_changes").note == "No alert rule was created, changed or deleted in this window."
     assert report.section("scale_actions").note == "No scale action was recorded for payments in this window."
+    assert report.section("incidents").note == "No incident of payments was open in this window."
 
 
 def test_it_keeps_the_backend_sections_when_the_store_cannot_be_read(fetched):
     report = assemble("payments", WINDOW, fetched, history=Fetched(error="the console's database: OperationalError"))
     assert report.section("rule_changes").error == report.section("scale_actions").error == \
-        "the console's database: OperationalError"
+        report.section("incidents").error == "the console's database: OperationalError"
     assert report.section("failing").items
 
 

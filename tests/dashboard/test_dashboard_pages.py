@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from dashkit import log_in, record_changes
+from dashkit import log_in, record_changes, record_incidents
 
 from console.web.dashboard import interval
 
@@ -117,6 +117,16 @@ def test_it_lists_the_rule_changes_and_scale_actions_on_the_service_page(make_ap
                      r'<td>page on payment errors</td>', html)
     assert re.search(r"<td>1 → 2</td>\s*<td>bob \(manual\)</td><td>applied</td><td>release 42</td>", html)
     assert "another service" not in html
+
+
+def test_it_lists_the_services_incidents_on_its_page(make_app, seeded):
+    app = make_app(LOGS_INDEX=seeded.index)
+    open_now, _ = record_incidents(app, seeded.payments)
+    html = log_in(app).get(f"/services/{seeded.payments}?range=15m").get_data(as_text=True)
+    incidents = html.split('id="service-incidents"')[1].split("</table>")[0]
+    assert f'<a href="/incidents/{open_now}">{seeded.payments} fails a third of its requests</a>' in incidents
+    assert 'class="pill pill-down">open<' in incidents and 'class="sev sev-page">page<' in incidents
+    assert "was slow" not in incidents and "another service" not in incidents
 
 
 def test_it_shows_the_lines_of_the_reports_traces_errors_first_and_then_the_others(viewer, seeded):
