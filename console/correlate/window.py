@@ -56,12 +56,17 @@ class Window:
         """The URL query that selects this window again (a preset stays relative to "now")."""
         if self.preset:
             return {"range": self.preset}
-        return {"range": "custom", "start": iso(self.start), "end": iso(self.end)}
+        # exact: a window that ends on a log line's millisecond must not lose the lines of that second
+        return {"range": "custom", "start": iso(self.start, fraction=True), "end": iso(self.end, fraction=True)}
 
 
-def iso(t: datetime) -> str:
-    """``t`` as RFC 3339 UTC with a ``Z``, to the second."""
-    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+def iso(t: datetime, *, fraction: bool = False) -> str:
+    """``t`` as RFC 3339 UTC with a ``Z``, to the second; with ``fraction``, its fraction of a second too
+    (when it has one)."""
+    t = t.astimezone(timezone.utc)
+    if fraction and t.microsecond:
+        return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond:06d}".rstrip("0") + "Z"
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_time(text: str) -> datetime:

@@ -1,11 +1,13 @@
 """The logs page: text, service, level and trace filters over the range, counts over time, expandable lines."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, render_template, request
 from pydantic import ValidationError
 
 from console import auth
-from console.correlate import parse_time
+from console.correlate import Window, parse_time
 from console.errors import UsageProblem
 from console.web import dashboard_data as data
 from console.web.api_logs import LogsQuery
@@ -14,6 +16,7 @@ from console.web.dashboard import request_window
 bp = Blueprint("logs", __name__)
 
 TAIL_LIMIT = 200
+PAGE_LIMIT = 200
 
 
 def _query(args: dict[str, str], limit: int) -> LogsQuery:
@@ -31,13 +34,22 @@ def index():
     window = request_window()
     args = _filters()
     try:
-        query = _query(args, 200)
+        query = _query(args, request.args.get("limit") or PAGE_LIMIT)
     except ValidationError as e:
         return render_template("logs/index.html", window=window, args=args, found=None,
                                problem=f"bad filter: {e.errors()[0]['loc'][0]}"), 400
     found = data.search_logs(window, limit=query.limit, **query.criteria())
-    peak = max((n for _, n in found.histogram), default=0)
-    return render_template("logs/index.html", window=window, args=args, found=found, peak=peak)
+    # the links keep the filters, and a page size asked for
+    carry = {**args, **({"limit": str(query.limit)} if query.limit != PAGE_LIMIT else {})}
+    width = timedelta(seconds=found.interval_s)
+    bars = [(t, n, Window(max(t, window.start), min(t + width, window.end))) for t, n in found.histogram]
+    matched = None if found.histogram_error else sum(n for _, n in found.histogram)
+    older = None
+    if found.lines and len(found.lines) == query.limit and (matched is None or matched > query.limit):
+        # the same search up to the oldest line shown (that millisecond's lines may show again)
+        older = Window(window.start, found.lines[-1].timestamp)
+    return render_template("logs/index.html", window=window, args=args, carry=carry, found=found, bars=bars,
+                           peak=max((n for _, n in found.histogram), default=0), matched=matched, older=older)
 
 
 @bp.get("/logs/tail")

@@ -60,3 +60,7 @@ def test_it_links_a_preset_as_a_preset_and_a_custom_range_by_its_times():
     custom = Window(datetime(2026, 3, 1, 10, tzinfo=timezone.utc), NOW)
     assert custom.query_args() == {"range": "custom", "start": "2026-03-01T10:00:00Z", "end": "2026-03-01T12:00:00Z"}
     assert parse_time(iso(NOW)) == NOW
+    # to the microsecond when it has a fraction: a page that ends on a log line's millisecond
+    line = datetime(2026, 3, 1, 11, 59, 59, 125000, tzinfo=timezone.utc)
+    assert Window(custom.start, line).query_args()["end"] == "2026-03-01T11:59:59.125Z"
+    assert parse_time(Window(custom.start, line).query_args()["end"]) == line

@@ -95,6 +95,22 @@ def test_it_filters_the_logs_page_and_links_each_trace(viewer, seeded):
     assert 'class="histogram" aria-label="log lines per 30 s"' in html
 
 
+def test_it_counts_every_match_and_pages_on_to_older_lines(viewer, seeded):
+    html = viewer.get(f"/logs?range=1h&trace_id={seeded.trace_id}&limit=2").get_data(as_text=True)
+    assert "2 of 3 line(s), newest first." in html
+    older = re.search(r'<a id="older-lines" href="([^"]+)">older lines</a>', html)[1].replace("&amp;", "&")
+    assert f"trace_id={seeded.trace_id}" in older and "limit=2" in older and "range=custom" in older
+    rest = viewer.get(older).get_data(as_text=True)
+    # up to the oldest line shown, that one included: the third line and the second again
+    assert "2 line(s), newest first." in rest and 'id="older-lines"' not in rest
+    # each bar of the histogram opens the same search over its own time
+    bars = re.findall(r'<a href="(/logs\?[^"]+)" title="[^"]+: (\d+) line\(s\)"><span', html)
+    assert sum(int(n) for _, n in bars) == 3
+    assert all("range=custom" in url and f"trace_id={seeded.trace_id}" in url for url, _ in bars)
+    busy = next(url for url, n in bars if int(n))
+    assert "line(s), newest first." in viewer.get(busy.replace("&amp;", "&")).get_data(as_text=True)
+
+
 @pytest.mark.parametrize("seconds, text", [(10, "10 s"), (90, "90 s"), (300, "5 min"), (3600, "1 h"),
                                            (43200, "12 h"), (86400, "1 d")])
 def test_it_names_a_bar_width_as_a_clock_would(seconds, text):
