@@ -54,7 +54,9 @@ class IncidentAlert(Base):
     """One alert of an incident, by Alertmanager's ``fingerprint``, as last reported."""
 
     __tablename__ = "incident_alerts"
-    __table_args__ = (UniqueConstraint("incident_id", "fingerprint", name="uq_incident_alerts_fingerprint"),)
+    # by fingerprint alone: a regroup in Alertmanager finds which open incident holds an alert
+    __table_args__ = (UniqueConstraint("incident_id", "fingerprint", name="uq_incident_alerts_fingerprint"),
+                      Index("ix_incident_alerts_fingerprint", "fingerprint"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))

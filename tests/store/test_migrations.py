@@ -80,3 +80,24 @@ def test_it_rewrites_the_older_audit_words_to_the_apis(database_url):
                                             ("rules.delete", "not_found")]
     finally:
         engine.dispose()
+
+
+def test_its_migrations_build_the_tables_and_indexes_the_models_declare(database_url):
+    from sqlalchemy import inspect
+
+    # every module that declares tables, so that the metadata holds them all
+    from console.alerts import models as alerts  # noqa: F401
+    from console.rules import models as rules  # noqa: F401
+    from console.scaling import models as scaling  # noqa: F401
+    from console.store import Base, create_store_engine
+
+    engine = create_store_engine(database_url)
+    try:
+        migrate.upgrade(engine)
+        found = inspect(engine)
+        assert {"incidents", "incident_alerts", "alert_rules", "scale_events"} <= set(Base.metadata.tables)
+        for table in Base.metadata.sorted_tables:
+            declared = {i.name for i in table.indexes}
+            assert declared <= {i["name"] for i in found.get_indexes(table.name)}, table.name
+    finally:
+        engine.dispose()
