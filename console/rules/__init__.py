@@ -12,7 +12,7 @@ from flask import Flask, current_app, g
 from console.rules.manage import RuleInvalid, Target
 from console.rules.model import Rule
 
-__all__ = ["Rule", "RuleInvalid", "Target", "init_app", "target"]
+__all__ = ["Rule", "RuleInvalid", "Target", "init_app", "loaded_rules", "target"]
 
 # a reload re-reads every rule file: give it longer than a query
 RELOAD_TIMEOUT = 15.0
@@ -35,6 +35,11 @@ def target() -> Target:
         g.rules_target = Target(get_backend("prometheus"), RulesApi(config["PROMETHEUS_URL"], timeout=timeout),
                                 Path(directory) if directory else None)
     return g.rules_target
+
+
+def loaded_rules() -> dict:
+    """The alerting rules the target Prometheus runs now (``LoadedRule``) by (group, alert); its error otherwise."""
+    return {(group.name, rule.name): rule for group in target().api.groups() for rule in group.rules}
 
 
 def _close_target(_exc: BaseException | None) -> None:

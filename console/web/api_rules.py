@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from console import store
-from console.rules import RuleInvalid, manage, target, versions
+from console.rules import RuleInvalid, loaded_rules, manage, target, versions
 from console.rules.apply import ApplyFailed
 from console.rules.backtest import backtest
 from console.rules.model import Rule
@@ -226,6 +226,39 @@ def rollback(rule_id: int, body: RollbackIn):
     audit_target(f"rule:{rule_id}", {"rollback_to": body.version})
     row = _changing(manage.rollback, _row(rule_id), body.version, actor=current_principal().actor, now=time.time())
     return rule_out(row)
+
+
+class AlertNow(BaseModel):
+    """One series of the rule pending or firing: its labels, since when, the value that made it."""
+
+    labels: dict[str, str]
+    state: str
+    active_at: datetime.datetime | None
+    value: float | None
+
+
+class RuleNow(BaseModel):
+    """What Prometheus does with a stored rule now; ``state`` is ``not_loaded`` when it does not run it."""
+
+    state: str
+    health: str | None = None
+    last_error: str | None = None
+    last_evaluation: str | None = None
+    alerts: list[AlertNow] = []
+
+
+@route(bp, "GET", "/rules/<int:rule_id>/now", role="viewer", response=RuleNow, errors=(404, 502, 503),
+       summary="A rule's live state in Prometheus: inactive, pending or firing, and each active series")
+def now(rule_id: int):
+    """The rule as Prometheus runs it now."""
+    row = _row(rule_id)
+    loaded = loaded_rules().get((row.group_name, row.alert))
+    if loaded is None:
+        return RuleNow(state="not_loaded")
+    return RuleNow(state=loaded.state, health=loaded.health, last_error=loaded.last_error or None,
+                   last_evaluation=loaded.last_evaluation,
+                   alerts=[AlertNow(labels=a.labels, state=a.state, active_at=a.active_at, value=a.value)
+                           for a in loaded.alerts])
 
 
 @route(bp, "GET", "/rules/<int:rule_id>/history", role="viewer", response=History, errors=(404,),

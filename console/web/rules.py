@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from console import auth, store
 from console.errors import BackendError, Conflict, UsageProblem
-from console.rules import RuleInvalid, manage, target, versions
+from console.rules import RuleInvalid, loaded_rules, manage, target, versions
 from console.rules.apply import ApplyFailed
 from console.rules.backtest import MAX_BACKTEST_POINTS, backtest, chart_columns
 from console.rules.model import Rule
@@ -132,7 +132,7 @@ def _row(rule_id: int):
 def _live() -> tuple[dict, str]:
     """The rules Prometheus runs, by (group, alert), or why they are unknown."""
     try:
-        return {(g.name, r.name): r for g in target().api.groups() for r in g.rules}, ""
+        return loaded_rules(), ""
     except BackendError as e:
         return {}, f"Live state unavailable: {e}"
 

@@ -86,6 +86,12 @@ def test_it_shows_each_series_the_rule_holds_now(console):
     assert 'class="pill pill-down">firing<' in now and "1 active" in now
     assert re.search(r'<td class="num">1</td>', now) and 'job="prometheus"' in now and 'severity="ticket"' in now
     assert "alertname=" not in now  # the page's title names it already
+    # the same through the API
+    api = console.client.get(f"/api/v1/rules/{made.json['id']}/now", headers=console.viewer).json
+    assert api["state"] == "firing" and api["health"] == "ok" and api["last_error"] is None
+    [alert] = api["alerts"]
+    assert alert["state"] == "firing" and alert["value"] == 1.0 and alert["labels"]["job"] == "prometheus"
+    assert console.client.get("/api/v1/rules/999999/now", headers=console.viewer).status_code == 404
 
 
 def test_it_refuses_edits_to_viewers_and_without_csrf(console, rule_id):
@@ -179,5 +185,7 @@ def test_it_shows_a_banner_when_prometheus_is_down_and_still_lists_the_store(sta
         assert ">PrometheusSelfUp</a>" in html and "not loaded" in html
         page = viewer.get(f"/rules/{rule_id}")
         assert page.status_code == 200 and 'role="alert">Live state unavailable' in page.get_data(as_text=True)
+        api = made.client.get(f"/api/v1/rules/{rule_id}/now", headers=made.viewer)
+        assert api.status_code == 503 and api.json["error"] == "backend_unavailable"
     finally:
         shut(made)
