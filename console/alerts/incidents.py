@@ -35,13 +35,16 @@ class UnknownUser(OpsError, LookupError):
         self.name = name
 
 
-def listing(db: Session, *, status: str | None = None, limit: int = 100) -> list[Incident]:
-    """Incidents open first, then acknowledged, then resolved; within each the worst severity, then newest."""
+def listing(db: Session, *, status: str | None = None, service: str | None = None, limit: int = 100) -> list[Incident]:
+    """Incidents open first, then acknowledged, then resolved; within each the worst severity, then newest;
+    of one ``status`` or ``service`` when given."""
     by_status = case({s: n for n, s in enumerate(STATUSES)}, value=Incident.status, else_=len(STATUSES))
     by_severity = case(SEVERITY_RANK, value=Incident.severity, else_=max(SEVERITY_RANK.values()) + 1)
     query = select(Incident).order_by(by_status, by_severity, Incident.opened_at.desc(), Incident.id.desc())
     if status is not None:
         query = query.where(Incident.status == status)
+    if service is not None:
+        query = query.where(Incident.service == service)
     return list(db.scalars(query.limit(limit)))
 
 

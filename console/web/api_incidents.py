@@ -17,6 +17,7 @@ from console.alerts.receive import Webhook
 from console.store import utcnow
 from console.web.apiroutes import (ApiError, area_blueprint, audit_skip, audit_target, audit_within, current_principal,
                                    route)
+from console.web.dashboard_models import NAME
 
 bp = area_blueprint("incidents")
 
@@ -97,6 +98,7 @@ class IncidentQuery(BaseModel):
     """Which incidents to list."""
 
     status: Literal["open", "acknowledged", "resolved"] | None = None
+    service: str | None = Field(default=None, pattern=NAME)
     limit: int = Field(default=100, ge=1, le=500)
 
 
@@ -141,7 +143,7 @@ def webhook(body: Webhook):
        summary="Incidents, open first and worst severity first")
 def list_incidents(query: IncidentQuery):
     """The incidents, in the order someone on call works through them."""
-    rows = incidents.listing(store.session(), status=query.status, limit=query.limit)
+    rows = incidents.listing(store.session(), status=query.status, service=query.service, limit=query.limit)
     return IncidentList(items=[IncidentOut.model_validate(r) for r in rows])
 
 

@@ -7,6 +7,7 @@ the same actions. Alertmanager being down shows as a banner, never as a failed p
 from __future__ import annotations
 
 import datetime
+import re
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -21,6 +22,7 @@ from console.backends.alertmanager import Matcher
 from console.correlate.window import iso
 from console.errors import BackendError, Conflict
 from console.store import utcnow
+from console.web.dashboard_models import NAME
 from console.web.pages import page_or_partial
 
 bp = Blueprint("incidents", __name__)
@@ -37,17 +39,20 @@ MAX_TOKEN = 512
 @bp.get("/incidents")
 @auth.login_required
 def index():
-    """Incidents, open first and worst severity first, or those of one ``status`` (at most ``limit``); htmx
-    refreshes the table."""
+    """Incidents, open first and worst severity first, or those of one ``status`` or ``service`` (at most
+    ``limit``); htmx refreshes the table."""
     status = request.args.get("status") or None
     if status is not None and status not in incidents.STATUSES:
         abort(400, f"unknown status {status[:40]!r} (known: {', '.join(incidents.STATUSES)})")
+    service = request.args.get("service") or None
+    if service is not None and not re.fullmatch(NAME, service):
+        abort(400, f"not a service name: {service[:40]!r}")
     limit = request.args.get("limit", str(LIST_LIMIT))
     if not limit.isdigit() or not 1 <= int(limit) <= LIST_LIMIT:
         abort(400, f"limit must be a whole number from 1 to {LIST_LIMIT}")
-    rows = incidents.listing(store.session(), status=status, limit=int(limit))
+    rows = incidents.listing(store.session(), status=status, service=service, limit=int(limit))
     return page_or_partial("incidents/index.html", "incidents/_rows.html", incidents=rows, status=status,
-                           refresh_seconds=REFRESH_SECONDS)
+                           service=service, refresh_seconds=REFRESH_SECONDS)
 
 
 @bp.get("/incidents/<int:incident_id>")

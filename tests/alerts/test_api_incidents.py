@@ -38,6 +38,16 @@ def test_it_lists_open_incidents_first_and_the_worst_first(client, tokens):
     assert [i["id"] for i in only_open] == [critical, warning, odd]
 
 
+def test_it_lists_the_incidents_of_one_service(client, tokens):
+    payments = open_incident(client, "g-payments")
+    body = notification(alert("g-orders-1", service="orders"), group_key="g-orders")
+    assert client.post(WEBHOOK, json=body, headers=bearer(TOKEN)).status_code == 200
+    listed = client.get("/api/v1/incidents?service=payments", headers=bearer(tokens["viewer"])).json["items"]
+    assert [(i["id"], i["service"]) for i in listed] == [(payments, "payments")]
+    refused = client.get("/api/v1/incidents?service=pay%20ments", headers=bearer(tokens["viewer"]))
+    assert refused.status_code == 422
+
+
 def test_it_ranks_the_severities_of_our_own_rules_with_the_usual_ones(client, tokens):
     # rules/alerts and the SLOs' burn-rate alerts say page and ticket: a page with critical, a ticket with warning
     ticket = open_incident(client, "g-ticket", "ticket")

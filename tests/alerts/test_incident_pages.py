@@ -57,7 +57,20 @@ def test_it_puts_the_incidents_nobody_took_on_the_home_page(oncall_app):
     assert "No resolved incident." in bob.get("/incidents?status=resolved").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("query", ["status=closed", "limit=0", "limit=201", "limit=many"])
+def test_it_lists_the_incidents_of_one_service_from_the_service_column(oncall_app):
+    payments = open_incident(oncall_app, group="svc-payments")
+    orders = open_incident(oncall_app, labels={**LABELS, "service": "orders"}, group="svc-orders")
+    viewer = log_in(oncall_app, "viewer")
+    page = viewer.get("/incidents").get_data(as_text=True)
+    assert '<a href="/incidents?service=orders">orders</a>' in page
+    only = viewer.get("/incidents?service=orders").get_data(as_text=True)
+    assert "Incidents of orders" in only and f'href="/incidents/{orders}"' in only
+    assert f'href="/incidents/{payments}"' not in only and 'hx-get="/incidents?service=orders"' in only
+    assert "No resolved incident of orders." in viewer.get("/incidents?status=resolved&service=orders").get_data(
+        as_text=True)
+
+
+@pytest.mark.parametrize("query", ["status=closed", "limit=0", "limit=201", "limit=many", "service=pay%20ments"])
 def test_it_answers_a_bad_incident_filter_with_400(oncall_app, query):
     assert log_in(oncall_app, "viewer").get(f"/incidents?{query}").status_code == 400
 
