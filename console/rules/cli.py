@@ -11,6 +11,11 @@ from console.errors import OpsError, UsageProblem
 DEFAULT_DIR = "rules/alerts"
 
 
+def counted(n: int, noun: str) -> str:
+    """``n`` and ``noun``, plural unless one: "1 rule", "3 rules"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def read_dir(directory: Path) -> list:
     """Every rule of the ``*.yml`` files in ``directory``, files in name order."""
     from console.rules.render import parse_groups
@@ -67,7 +72,8 @@ def check(directory: Path) -> None:
     found = read_dir(directory)
     _fail_on([f"{group}: {p.field}: {p.message}" for group in group_names(found)
               for p in check_rules([r for r in found if r.group == group])], f"the rules under {directory}")
-    click.echo(f"opsconsole: {len(found)} rules in {len(group_names(found))} groups are valid", err=True)
+    click.echo(f"opsconsole: {counted(len(found), 'rule')} in {counted(len(group_names(found)), 'group')} "
+               f"{'is' if len(found) == 1 else 'are'} valid", err=True)
 
 
 @rules.command("import")
@@ -88,7 +94,7 @@ def import_(directory: Path, apply: bool) -> None:
         created, updated = import_rules(store.session(), target, found, actor=principal.actor)
         record_audit(principal=principal, action="rules.import", target=f"rules:{directory}", result="ok",
                      source="cli", detail={"created": created, "updated": updated})
-    click.echo(f"opsconsole: imported {len(found)} rules: {created} new, {updated} changed", err=True)
+    click.echo(f"opsconsole: imported {counted(len(found), 'rule')}: {created} new, {updated} changed", err=True)
 
 
 @rules.command("export")

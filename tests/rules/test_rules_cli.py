@@ -18,7 +18,7 @@ def opsconsole(home: Path, *args: str) -> subprocess.CompletedProcess:
 def test_it_checks_the_shipped_rules():
     result = opsconsole(Path("/nonexistent"), "check", "--dir", str(SHIPPED))
     assert result.returncode == 0, result.stderr
-    assert "rules in 1 groups are valid" in result.stderr
+    assert "rules in 1 group are valid" in result.stderr
 
 
 def test_it_exports_what_it_imported_byte_for_byte(tmp_path):
