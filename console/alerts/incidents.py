@@ -6,12 +6,13 @@ from datetime import datetime
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
-from console.alerts.models import Incident, IncidentEvent
+from console.alerts.models import Incident, IncidentAlert, IncidentEvent
+from console.alerts.receive import MOVED
 from console.errors import Conflict, OpsError
 from console.store.models import User
 
 __all__ = ["SEVERITY_RANK", "STATUSES", "IncidentNotFound", "UnknownUser", "acknowledge", "add_note", "get", "listing",
-           "of_service", "reassign", "record_silence", "record_unsilence", "resolve"]
+           "moved_to", "of_service", "reassign", "record_silence", "record_unsilence", "resolve"]
 
 STATUSES = ("open", "acknowledged", "resolved")
 # worst first; a severity we do not know sorts after these. "page" and "ticket" are the names our own rules
@@ -54,6 +55,18 @@ def of_service(db: Session, service: str, start: datetime, end: datetime, *, lim
                                     (Incident.resolved_at.is_(None)) | (Incident.resolved_at >= start))
              .order_by(Incident.opened_at.desc(), Incident.id.desc()).limit(limit))
     return list(db.scalars(query))
+
+
+def moved_to(db: Session, incident: Incident) -> dict[str, int]:
+    """Where each of the incident's moved alerts went: the newest other incident holding it, by fingerprint."""
+    moved = [a.fingerprint for a in incident.alerts if a.status == MOVED]
+    if not moved:
+        return {}
+    rows = db.execute(select(IncidentAlert.fingerprint, IncidentAlert.incident_id)
+                      .where(IncidentAlert.fingerprint.in_(moved), IncidentAlert.incident_id != incident.id,
+                             IncidentAlert.status != MOVED)
+                      .order_by(IncidentAlert.incident_id))
+    return {fingerprint: incident_id for fingerprint, incident_id in rows}
 
 
 def get(db: Session, incident_id: int) -> Incident:

@@ -210,6 +210,7 @@ def _page(incident, *, banner: str = "", silence_error: str = "", status: int = 
     return render_template("incidents/incident.html", incident=incident, may_act=may_act, banner=banner,
                            am_error=am_error, silence_error=silence_error, held=held, labels=incident_labels(incident),
                            durations=DURATIONS, service_url=service_link(incident), steps=steps,
+                           moved_to=incidents.moved_to(store.session(), incident),
                            users=[u for u in auth.list_users(store.session()) if not u.disabled] if may_act else [],
                            describe=lambda target: Target.model_validate(target).describe()), status
 

@@ -70,6 +70,18 @@ def test_it_lists_the_incidents_of_one_service_from_the_service_column(oncall_ap
         as_text=True)
 
 
+def test_it_links_an_alert_moved_by_a_regroup_to_the_incident_that_took_it(oncall_app):
+    client = oncall_app.test_client()
+    for group_key in ('{}:{alertname="PageSilence"}', '{}:{alertname="PageSilence", service="payments"}'):
+        body = {**notification({**alert("regrouped-1"), "labels": LABELS}, group_key=group_key), "commonLabels": LABELS}
+        answer = client.post("/api/v1/alertmanager/webhook", json=body, headers={"Authorization": f"Bearer {TOKEN}"})
+        assert answer.status_code == 200, answer.json
+    old, new = answer.json["incident_id"] - 1, answer.json["incident_id"]
+    page = log_in(oncall_app, "viewer").get(f"/incidents/{old}").get_data(as_text=True)
+    assert f'moved to <a href="/incidents/{new}">#{new}</a>' in page and "regrouped" in page
+    assert 'class="pill pill-up">resolved<' in page
+
+
 @pytest.mark.parametrize("query", ["status=closed", "limit=0", "limit=201", "limit=many", "service=pay%20ments"])
 def test_it_answers_a_bad_incident_filter_with_400(oncall_app, query):
     assert log_in(oncall_app, "viewer").get(f"/incidents?{query}").status_code == 400
