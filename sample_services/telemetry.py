@@ -210,11 +210,13 @@ class TracedClient:
         with self.telemetry.tracer.start_as_current_span(name, kind=SpanKind.CLIENT, record_exception=False,
                                                          set_status_on_exception=False) as span:
             span.set_attribute("http.request.method", method)
-            span.set_attribute("url.full", f"{self.http.base_url}{path.lstrip('/')}")
             span.set_attribute("peer.service", self.peer)
             propagate.inject(headers)
+            request = self.http.build_request(method, path, json=json, headers=headers)
+            # the URL as sent: httpx joins the base and the path
+            span.set_attribute("url.full", str(request.url))
             try:
-                response = self.http.request(method, path, json=json, headers=headers)
+                response = self.http.send(request)
             except httpx.HTTPError as e:
                 span.record_exception(e)
                 span.set_status(Status(StatusCode.ERROR, type(e).__name__))

@@ -70,6 +70,9 @@ def test_it_propagates_the_trace_to_downstream_calls(shop):
     assert {format(s.context.trace_id, "032x") for s in spans} == {"0af7651916cd43dd8448eb211c80319c"}
     by_kind = {(s.resource.attributes["service.name"], s.kind) for s in spans}
     assert by_kind == {("gateway", SpanKind.SERVER), ("gateway", SpanKind.CLIENT), ("catalog", SpanKind.SERVER)}
+    # the client span names the URL as sent, the base and the path joined
+    [call] = [s for s in spans if s.kind == SpanKind.CLIENT]
+    assert call.attributes["url.full"] == f"{catalog_url.rstrip('/')}/products/1"
 
 
 def test_it_records_an_unhandled_error_on_the_span_and_in_the_log(shop):
