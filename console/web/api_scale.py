@@ -115,6 +115,22 @@ class PolicyList(BaseModel):
     items: list[PolicyOut]
 
 
+def scale_failure(e: Exception) -> tuple[int, str] | None:
+    """The status and error code of a manual scale that failed with ``e`` (None: not a failure of scaling)."""
+    if isinstance(e, (service.UnknownTarget, UnknownWorkload)):
+        return 404, "not_found"
+    if isinstance(e, service.OutOfBounds):
+        return 422, "out_of_bounds"
+    if isinstance(e, StackNotRunning):
+        return 503, "stack_not_running"
+    if isinstance(e, Conflict):
+        # the executor will not act (an HPA owns the target) or lost every race for it
+        return 409, "conflict"
+    if isinstance(e, OpsError):
+        return 502, "scale_failed"
+    return None
+
+
 @route(bp, "POST", "/scale", role="operator", body=ScaleRequest, response=ScaleEventOut,
        errors=(404, 409, 422, 502, 503), tag="scaling",
        summary="Scale a target by hand (Idempotency-Key header honoured); sets an override the loop respects")
@@ -133,17 +149,11 @@ def scale(body: ScaleRequest):
     try:
         record = service.scale(db, executor(), target=body.target, replicas=body.replicas, reason=body.reason,
                                dry_run=body.dry_run, actor=current_principal().actor, now=utcnow())
-    except (service.UnknownTarget, UnknownWorkload) as e:
-        raise ApiError(404, "not_found", str(e)) from e
-    except service.OutOfBounds as e:
-        raise ApiError(422, "out_of_bounds", str(e)) from e
-    except StackNotRunning as e:
-        raise ApiError(503, "stack_not_running", str(e)) from e
-    except Conflict as e:
-        # the executor will not act (an HPA owns the target) or lost every race for it
-        raise ApiError(409, "conflict", str(e)) from e
-    except OpsError as e:
-        raise ApiError(502, "scale_failed", str(e)) from e
+    except (LookupError, ValueError, OpsError) as e:
+        failure = scale_failure(e)
+        if failure is None:
+            raise
+        raise ApiError(*failure, str(e)) from e
     answer = ScaleEventOut.model_validate(record)
     if key:
         service.remember(db, key, digest, 200, answer.model_dump(mode="json"), utcnow())

@@ -3,7 +3,8 @@ policy editor (YAML, checked as you type against the model and the live metrics)
 
 Reading needs the viewer role; saving a policy needs the operator role, goes through the same
 ``service.save_policy`` as ``POST /api/v1/scaling/policies`` and is audited under its action.
-Scaling by hand goes through ``POST /api/v1/scale`` or ``opsconsole scale``.
+Scaling by hand from a target's page needs the operator role too and goes through the same
+``service.scale`` as ``POST /api/v1/scale`` and ``opsconsole scale``, audited as the API's.
 """
 from __future__ import annotations
 
@@ -11,20 +12,23 @@ import math
 import re
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from console import auth, store
 from console.backends import get_backend
 from console.correlate import parse_window
-from console.errors import BackendError, Conflict, UsageProblem
-from console.scaling import recorded, service
+from console.errors import BackendError, Conflict, OpsError, UsageProblem
+from console.scaling import executor, recorded, service
 from console.scaling.backtest import counterpart
 from console.scaling.metrics import NAME
-from console.scaling.models import PolicyRecord
+from console.scaling.models import PolicyRecord, ScaleRecord
 from console.scaling.policy import Policy, PolicyError, check_document, document_diff, document_text
 from console.scaling.timeline import backtest_chart
 from console.web import scaling_data as data
+from console.web.api_scale import ScaleRequest, scale_failure
 from console.web.dashboard import request_window
+from console.store import utcnow
 from console.web.dashboard_data import now
 from console.web.pages import current_role_allows, page_or_partial
 
@@ -34,6 +38,7 @@ REFRESH_SECONDS = 10
 BACKTEST_POINTS = 3000  # ticks charted at most: the step grows with the window
 MAX_DOCUMENT = 64 * 1024
 AUDIT_ACTION = "scale.save_policy"  # the API's name for the same change
+SCALE_ACTION = "scale.scale"  # the API's name for a scale by hand
 NEW_POLICY = """\
 apiVersion: opsconsole/v1
 kind: ScalingPolicy
@@ -69,6 +74,12 @@ def index():
 @auth.login_required
 def target(target: str):
     """Replicas and load on one chart with every scale event marked, the decision records and the policy."""
+    scaled = request.args.get("scaled", type=int)
+    record = store.session().get(ScaleRecord, scaled) if scaled and 0 < scaled < 2**63 else None
+    return _target_page(target, scaled=record if record is not None and record.target == target else None)
+
+
+def _target_page(target: str, *, scaled: ScaleRecord | None = None, problem: str = "", status: int = 200):
     if not re.fullmatch(NAME, target):
         abort(404)
     window = request_window()
@@ -77,7 +88,36 @@ def target(target: str):
     except service.UnknownTarget as e:
         abort(404, str(e))
     return render_template("scaling/target.html", window=window, target=target, page=page,
-                           saved=request.args.get("saved", type=int))
+                           saved=request.args.get("saved", type=int), scaled=scaled, problem=problem,
+                           may_scale=current_role_allows("operator"), form=request.form,
+                           override_minutes=service.OVERRIDE_SECONDS // 60), status
+
+
+@bp.post("/scaling/<target>/scale")
+@auth.role_required("operator")
+def scale_now(target: str):
+    """Scale by hand with a reason (or only try it, as a dry run); the page again with the record, or why not."""
+    try:
+        body = ScaleRequest.model_validate({"target": target, "replicas": request.form.get("replicas", ""),
+                                            "reason": request.form.get("reason", "").strip(),
+                                            "dry_run": request.form.get("dry_run") == "on"})
+    except ValidationError as e:
+        problem = "; ".join(f"{err['loc'][0]}: {err['msg']}" for err in e.errors())
+        return _target_page(target, problem=problem, status=422)
+    principal = auth.current_principal()
+    audited = {"principal": principal, "action": SCALE_ACTION, "target": f"scale:{target}",
+               "source": request.remote_addr, "detail": body.model_dump()}
+    try:
+        record = service.scale(store.session(), executor(), target=target, replicas=body.replicas,
+                               reason=body.reason, dry_run=body.dry_run, actor=principal.actor, now=utcnow())
+    except (LookupError, ValueError, OpsError) as e:
+        failure = scale_failure(e)
+        if failure is None:
+            raise
+        auth.record_audit(result=failure[1], **audited)
+        return _target_page(target, problem=str(e), status=failure[0])
+    auth.record_audit(result=auth.OK, **audited)
+    return redirect(url_for("scaling.target", target=target, scaled=record.id), 303)
 
 
 def _record(target: str) -> PolicyRecord:
