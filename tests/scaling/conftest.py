@@ -23,6 +23,17 @@ def app(tmp_path):
 
 
 @pytest.fixture
+def offline(tmp_path, closed_url):
+    """A console whose backends all refuse connections, over a stack home where nothing runs."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
+                      "SCALING_HOME": str(tmp_path / "home"), "BACKEND_TIMEOUT": 2,
+                      **{f"{b}_URL": closed_url for b in ("PROMETHEUS", "ALERTMANAGER", "ELASTICSEARCH", "JAEGER")}})
+    yield app
+    close_backends(app)
+    store.get_engine(app).dispose()
+
+
+@pytest.fixture
 def memory(app) -> MemoryExecutor:
     return app.extensions[EXTENSION]
 

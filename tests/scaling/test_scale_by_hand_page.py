@@ -7,8 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from console import create_app, store
-from console.backends import close_backends
+from console import store
 from console.scaling.models import ScaleRecord
 from console.store import AuditEntry
 from kit import log_in
@@ -27,17 +26,6 @@ def audited(app) -> list[tuple[str, str, str]]:
     with app.app_context():
         return [(e.action, e.target, e.result) for e in store.session().scalars(
             select(AuditEntry).where(AuditEntry.action == "scale.scale").order_by(AuditEntry.id))]
-
-
-@pytest.fixture
-def offline(tmp_path, closed_url):
-    """A console over a stack home where nothing runs."""
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
-                      "SCALING_HOME": str(tmp_path / "home"), "BACKEND_TIMEOUT": 2,
-                      **{f"{b}_URL": closed_url for b in ("PROMETHEUS", "ALERTMANAGER", "ELASTICSEARCH", "JAEGER")}})
-    yield app
-    close_backends(app)
-    store.get_engine(app).dispose()
 
 
 def test_it_offers_the_form_to_operators_only(offline):

@@ -8,8 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from console import create_app, store
-from console.backends import close_backends
+from console import store
 from console.scaling.models import ScaleOverride, ScaleRecord
 from console.store import utcnow
 from kit import log_in
@@ -27,17 +26,6 @@ def record(app, *, ago: float, frm: int, to: int, reason: str, result: str = "ap
                            from_replicas=frm, to_replicas=to, reason=reason, dry_run=dry_run, result=result,
                            values=values))
         db.commit()
-
-
-@pytest.fixture
-def offline(tmp_path, closed_url):
-    """A console whose backends all refuse connections, over a stack home where nothing runs."""
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
-                      "SCALING_HOME": str(tmp_path / "home"), "BACKEND_TIMEOUT": 2,
-                      **{f"{b}_URL": closed_url for b in ("PROMETHEUS", "ALERTMANAGER", "ELASTICSEARCH", "JAEGER")}})
-    yield app
-    close_backends(app)
-    store.get_engine(app).dispose()
 
 
 @pytest.mark.parametrize("path", ["/scaling", "/scaling/gateway"], ids=["overview", "target"])
