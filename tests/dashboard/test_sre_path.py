@@ -152,7 +152,9 @@ def test_it_walks_from_the_overview_to_the_logs_of_a_failing_trace(console_url, 
         trace_id, at = failed_exemplar_dot(page, console_url)
         page.locator("#chart-latency .u-over").click(position=at)
         expect(page.locator("h1 code")).to_have_text(trace_id)
-        failed_span = page.locator("details.span.error", has_text="payments").filter(has_text="/payments/authorize")
+        # payments' own span, named so in its summary (orders' client span calls the same URL)
+        failed_span = page.locator("details.span.error").filter(
+            has=page.locator("summary .label", has_text="payments POST /payments/authorize"))
         expect(failed_span.first).to_be_visible()
         expect(failed_span.first.locator("table.lines")).to_contain_text("injected fault")
         page.screenshot(path=artifacts / "sre-3-trace.png", full_page=True)
