@@ -61,6 +61,12 @@ spec:
 """
 
 
+@bp.app_template_filter("arrows")
+def arrows(text: str) -> str:
+    """A decision's ``->`` as one arrow: a browser breaks lines after a hyphen, so "-" and ">" could part."""
+    return text.replace("->", "\u2192")
+
+
 @bp.get("/scaling")
 @auth.login_required
 def index():
