@@ -10,9 +10,13 @@ from pathlib import Path
 
 import yaml
 
+from console.rules.slo import FAST_BURN, SLOW_BURN
 from deploy.local.layout import HOST, Layout, Ports
 
 JAEGER_STORAGES = ("memory", "elasticsearch")
+# an SLO that pages for its fast burn needs no ticket for its slow one as well: one incident, not two
+SLO_INHIBITION = {"source_matchers": [f'alertname="{FAST_BURN}"'], "target_matchers": [f'alertname="{SLOW_BURN}"'],
+                  "equal": ["slo"]}
 
 
 def render_prometheus(layout: Layout, ports: Ports, *, scrape_interval: str = "5s") -> str:
@@ -68,7 +72,8 @@ class ConsoleReceiver:
 
 def render_alertmanager(console: ConsoleReceiver | None = None, *, group_wait: str = "5s",
                         group_interval: str = "10s", repeat_interval: str = "1h") -> str:
-    """alertmanager.yml: every alert to the console's webhook, or to a receiver that drops it when there is none."""
+    """alertmanager.yml: every alert to the console's webhook, or to a receiver that drops it when there is none;
+    an SLO's slow-burn ticket held back while its fast burn pages."""
     # one incident per alert and service: the on-call page names its service, and an ack takes one service's
     route = {"group_by": ["alertname", "service"], "group_wait": group_wait, "group_interval": group_interval,
              "repeat_interval": repeat_interval}
@@ -82,7 +87,8 @@ def render_alertmanager(console: ConsoleReceiver | None = None, *, group_wait: s
         "http_config": {"authorization": {"type": "Bearer", "credentials": console.token}},
     }
     config = {"route": {"receiver": "opsconsole", **route},
-              "receivers": [{"name": "opsconsole", "webhook_configs": [webhook]}]}
+              "receivers": [{"name": "opsconsole", "webhook_configs": [webhook]}],
+              "inhibit_rules": [SLO_INHIBITION]}
     return yaml.safe_dump(config, sort_keys=False)
 
 
