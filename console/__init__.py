@@ -17,6 +17,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from console.web import api, audit, dashboard, health, logs, pages, scaling as scaling_pages, services, traces
     from console.web import incidents as incident_pages
     from console.web import oncall as oncall_page
+    from console.web import silences as silence_pages
     from console.web import rules as rule_pages
     from console.web import slos as slo_pages
 
@@ -40,6 +41,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(audit.bp)
     for area in (dashboard.bp, services.bp, traces.bp, logs.bp, rule_pages.bp, scaling_pages.bp,
-                 incident_pages.bp, oncall_page.bp, slo_pages.bp):
+                 incident_pages.bp, silence_pages.bp, oncall_page.bp, slo_pages.bp):
         app.register_blueprint(area)
     return app

@@ -23,6 +23,7 @@ NAV = (
     ("rules.index", "Rules"),
     ("slos.index", "SLOs"),
     ("incidents.index", "Incidents"),
+    ("silences.index", "Silences"),
     ("oncall.index", "On-call"),
     ("scaling.index", "Scaling"),
     ("audit.index", "Audit"),

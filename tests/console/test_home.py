@@ -48,7 +48,7 @@ def test_it_links_only_areas_that_exist(client):
     assert 'aria-current="page">Home</a>' in html
     areas = re.findall(r'<a href="[^"]*"[^>]*>([^<]+)</a>', html.split("</nav>")[0])
     assert [a for a in areas if a != "opsconsole"] == ["Home", "Services", "Logs", "Traces", "Rules", "SLOs",
-                                                       "Incidents", "On-call", "Scaling"]
+                                                       "Incidents", "Silences", "On-call", "Scaling"]
 
 
 def test_it_serves_the_vendored_htmx(client):
