@@ -7,27 +7,40 @@ every ``REFIT_SECONDS`` from history before that moment only, as the loop refits
 recommendations and scale events of the replay's own last hour. Replicas it adds become ready
 ``startup_seconds`` later. It counts the time under-provisioned (the load per ready replica
 above what one replica is sized for) and the replica-hours spent.
+
+Most ticks of a week keep the count: where ``console.scaling.holds`` shows the engine certainly
+would, a run of them is recorded at once (checked on the whole run with numpy) rather than asked
+tick by tick; the engine decides every other tick, so the outcome is the same.
 """
 from __future__ import annotations
 
 import math
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from itertools import chain
 
 import numpy as np
 
-from console.scaling import forecast as forecasting
-from console.scaling.engine import HISTORY_SECONDS, History, Recommendation, ScaleEvent, decide, memory_seconds
+from console.scaling.engine import (
+    DOWNSCALE_STABILIZATION_SECONDS,
+    HISTORY_SECONDS,
+    History,
+    Recommendation,
+    ScaleEvent,
+    decide,
+    memory_seconds,
+)
+from console.scaling.forecaster import Forecaster
+from console.scaling.holds import WINDOW_MARGIN, Holds
 from console.scaling.metrics import MetricSpec
 from console.scaling.policy import Policy
 from console.scaling.timeline import capacity_per_replica
 
-__all__ = ["REFIT_SECONDS", "Backtest", "Forecaster", "Tick", "counterpart", "load_metric", "replay"]
+__all__ = ["Backtest", "Replay", "Tick", "counterpart", "load_metric", "replay"]
 
-REFIT_SECONDS = 3600.0
-RESOLUTION = 60.0  # the forecast's grain when it is turned into replicas
+HOLD_BLOCK = 512  # ticks checked at once for a run where the engine holds
 Points = Sequence[tuple[float, float]]
 
 
@@ -48,18 +61,32 @@ class Tick:
 
 @dataclass(frozen=True)
 class Backtest:
-    """A policy replayed: every tick, the scale events, the time under-provisioned and the replica-hours."""
+    """A policy replayed: every tick as columns, the scale events, the time under-provisioned and the replica-hours."""
 
     policy: str
     step: float
-    ticks: tuple[Tick, ...]
+    at: list[float]
+    replicas: list[int]
+    ready: list[int]
+    load: list[float | None]
+    desired: list[int]
+    condition: list[str]
+    forecast: list[int | None]
+    under_provisioned: list[bool]
+    forecast_load: list[float | None]
     events: tuple[tuple[float, int, int], ...]  # (unix seconds, from, to)
     under_provisioned_seconds: float
     replica_hours: float
     load_metric: str | None
     capacity: float | None
     forecast_wape: float | None = None
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    decided: int = 0  # the ticks that asked ``decide``; the others held, known without asking
+
+    @property
+    def ticks(self) -> tuple[Tick, ...]:
+        """The columns as one row a tick."""
+        return tuple(map(Tick, self.at, self.replicas, self.ready, self.load, self.desired, self.condition,
+                         self.forecast, self.under_provisioned, self.forecast_load))
 
 
 def load_metric(policy: Policy) -> MetricSpec | None:
@@ -70,152 +97,182 @@ def load_metric(policy: Policy) -> MetricSpec | None:
     return next((m for m in policy.spec.metrics if m.source.target.type != "Value"), None)
 
 
-@dataclass
-class _Fit:
-    """One refit period's model, its forecast load every minute from the boundary to past the lead, and the
-    replicas already asked of it by (first, last) minute of a lead window."""
-
-    model: forecasting.Model
-    loads: list[float]
-    replicas: dict[tuple[int, int], int] = field(default_factory=dict)
-
-
-class Forecaster:
-    """The forecast a predictive policy acts on at any moment, fitted only on what came before: at every
-    ``REFIT_SECONDS`` boundary on the ``historyDays`` before it. The loop and the replay both ask it."""
-
-    def __init__(self, policy: Policy, history: Points, *, refit_seconds: float = REFIT_SECONDS):
-        predictive = policy.spec.predictive
-        if predictive is None:
-            raise ValueError(f"policy {policy.name} is not predictive")
-        self.lead = float(predictive.lead_seconds)
-        self.span = predictive.history_days * forecasting.DAY
-        self.capacity, _ = capacity_per_replica(policy.spec.forecast_metric)
-        self.refit = refit_seconds
-        self._times = np.array([t for t, _ in history], dtype=float)
-        self._values = np.array([v for _, v in history], dtype=float)
-        # what depends on the time alone, computed once for the whole history rather than at every refit
-        self._seasonal = forecasting.seasonal_features(self._times)
-        self._fitted: dict[float, _Fit | None] = {}
-
-    def _boundary(self, now: float) -> float:
-        return math.floor(now / self.refit) * self.refit
-
-    def _fit(self, boundary: float) -> _Fit | None:
-        if boundary not in self._fitted:
-            seen = (self._times < boundary) & (self._times >= boundary - self.span)
-            try:
-                model = forecasting.fit(self._times[seen], self._values[seen], seasonal=self._seasonal[seen])
-            except forecasting.ForecastUnavailable:
-                self._fitted[boundary] = None
-            else:
-                # the forecast of this refit period and its lead, every minute, computed once
-                grid = boundary + np.arange(0, self.refit + self.lead + RESOLUTION, RESOLUTION)
-                self._fitted[boundary] = _Fit(model, model.predict(grid).tolist())
-        return self._fitted[boundary]
-
-    def model_at(self, now: float) -> forecasting.Model | None:
-        """The model in force at ``now``."""
-        fitted = self._fit(self._boundary(now))
-        return fitted.model if fitted else None
-
-    def replicas_at(self, now: float) -> int | None:
-        """The replicas the forecast asks for at ``now``: its highest load from the minute of ``now`` to
-        ``leadSeconds`` later over the load one replica is sized for (None while there is too little history)."""
-        boundary = self._boundary(now)
-        fitted = self._fit(boundary)
-        if fitted is None:
-            return None
-        window = int((now - boundary) // RESOLUTION), int((now + self.lead - boundary) // RESOLUTION)
-        replicas = fitted.replicas.get(window)
-        if replicas is None:
-            # a replay asks every step, and the steps of one minute share their window
-            replicas = math.ceil(max(fitted.loads[window[0]:window[1] + 1]) / self.capacity - 1e-9)
-            fitted.replicas[window] = replicas
-        return replicas
-
-    def load_at(self, now: float) -> float | None:
-        """The forecast load of the minute of ``now`` (None while there is too little history)."""
-        boundary = self._boundary(now)
-        fitted = self._fit(boundary)
-        return None if fitted is None else fitted.loads[int((now - boundary) // RESOLUTION)]
-
-    def wape(self, actual: Points) -> float | None:
-        """How far the forecasts in force were from ``actual`` (None without a model or load)."""
-        times = np.array([t for t, _ in actual], dtype=float)
-        values = np.array([v for _, v in actual], dtype=float)
-        seasonal = forecasting.seasonal_features(times)
-        boundaries = np.floor(times / self.refit) * self.refit
-        loads, forecasts = [], []
-        for boundary in dict.fromkeys(boundaries.tolist()):
-            fitted = self._fit(boundary)
-            if fitted is not None:
-                period = boundaries == boundary
-                loads.append(values[period])
-                forecasts.append(fitted.model.predict(times[period], seasonal=seasonal[period]))
-        try:
-            return forecasting.wape(np.concatenate(loads), np.concatenate(forecasts)) if loads else None
-        except ValueError:
-            return None
-
-
 def replay(policy: Policy, loads: Mapping[str, Points], start: float, end: float, step: float, *,
            initial_replicas: int | None = None, startup_seconds: float = 0.0,
            firing: Callable[[float], set[str]] = lambda _: set(),
-           forecaster: Forecaster | None = None) -> Backtest:
+           forecaster: Forecaster | None = None, every_tick: bool = False) -> Backtest:
     """Replay ``policy`` every ``step`` seconds over ``[start, end]``; ``loads`` maps each metric's name to its
-    points (per-replica metrics as their total over replicas)."""
-    # Prometheus answers timestamps in milliseconds: place each point by its step, not by equality
-    by_step = {name: {round((t - start) / step): v for t, v in points} for name, points in loads.items()}
-    replicas = policy.spec.min_replicas if initial_replicas is None else initial_replicas
-    starting: deque[tuple[float, int]] = deque()  # (ready at, how many) of replicas still starting
-    recommendations: deque[Recommendation] = deque()
-    ups: deque[ScaleEvent] = deque()
-    downs: deque[ScaleEvent] = deque()
-    judged = load_metric(policy)
-    capacity = capacity_per_replica(judged)[0] if judged is not None else None
-    # what decide never reads is dropped: the loop keeps an hour, the replay only the policy's windows
-    memory = timedelta(seconds=min(memory_seconds(policy), HISTORY_SECONDS))
-    ticks, events = [], []
-    under = 0.0
-    replica_seconds = 0.0
-    for k in range(int(math.floor((end - start) / step + 1e-9)) + 1):
-        now = start + k * step
-        while starting and starting[0][0] <= now:
-            starting.popleft()
-        ready = replicas - sum(n for _, n in starting)
-        observed = {m.name: _observed(m, by_step.get(m.name, {}).get(k), ready)
-                    for m in policy.spec.metrics}
+    points (per-replica metrics as their total over replicas). Runs of ticks where the engine certainly holds
+    (``console.scaling.holds``) are filled in without asking it, unless ``every_tick``."""
+    run = Replay(policy, start, end, step, initial_replicas=initial_replicas, startup_seconds=startup_seconds,
+                 firing=firing, forecaster=forecaster, every_tick=every_tick)
+    run.add(loads)
+    run.advance(end)
+    return run.result()
+
+
+class Replay:
+    """A replay fed its loads as they arrive: ``add`` points, ``advance`` through the ticks they cover, and
+    the ``result`` once every tick is replayed. Fed in any pieces, it answers what ``replay`` answers."""
+
+    def __init__(self, policy: Policy, start: float, end: float, step: float, *, initial_replicas: int | None = None,
+                 startup_seconds: float = 0.0, firing: Callable[[float], set[str]] = lambda _: set(),
+                 forecaster: Forecaster | None = None, every_tick: bool = False):
+        spec = policy.spec
+        self.policy, self.start, self.step = policy, start, step
+        self.startup_seconds, self.firing, self.forecaster = startup_seconds, firing, forecaster
+        count = int(math.floor((end - start) / step + 1e-9)) + 1
+        self.grid_times = start + step * np.arange(count)
+        self.times = self.grid_times.tolist()
+        self.grid = {m.name: np.full(count, np.nan) for m in spec.metrics}
+        self.judged = load_metric(policy)
+        self.capacity = capacity_per_replica(self.judged)[0] if self.judged is not None else None
+        self.wanted = [forecaster.replicas_at(t) for t in self.times] if forecaster is not None else [None] * count
+        acts = spec.predictive is not None and spec.predictive.scales
+        forecast = np.array([w or 0 for w in self.wanted], dtype=float) if acts else np.zeros(count)
+        self.floors = np.minimum(np.maximum(forecast, spec.min_replicas), spec.max_replicas)
+        self.holds = Holds(policy)
+        self.skips = self.holds.applies and not every_tick
+        self.legacy = spec.behavior is None
+        # what decide never reads is dropped: the loop keeps an hour, the replay only the policy's windows
+        self.memory = timedelta(seconds=min(memory_seconds(policy), HISTORY_SECONDS))
+        self.replicas = spec.min_replicas if initial_replicas is None else initial_replicas
+        self.starting: deque[tuple[float, int]] = deque()  # (ready at, how many) of replicas still starting
+        self.recommendations: deque[Recommendation] = deque()
+        self.ups: deque[ScaleEvent] = deque()
+        self.downs: deque[ScaleEvent] = deque()
+        self.next = 0  # the first tick not yet replayed
+        self.not_held = -1  # a tick already found to need the engine
+        self.replicas_at: list[int] = []
+        self.ready: list[int] = []
+        self.desired: list[int] = []
+        self.condition: list[str] = []
+        self.under: list[bool] = []
+        self.events: list[tuple[float, int, int]] = []
+        self.under_seconds = 0.0
+        self.replica_seconds = 0.0
+        self.decided = 0
+
+    def add(self, loads: Mapping[str, Points]) -> None:
+        """Points of the policy's metrics, by name; Prometheus' millisecond timestamps are placed by their step."""
+        for name, points in loads.items():
+            if name in self.grid and len(points):
+                pairs = np.fromiter(chain.from_iterable(points), dtype=float, count=2 * len(points)).reshape(-1, 2)
+                index = np.rint((pairs[:, 0] - self.start) / self.step)
+                inside = (index >= 0) & (index < len(self.times))
+                self.grid[name][index[inside].astype(int)] = pairs[inside, 1]
+
+    def advance(self, through: float) -> None:
+        """Replay the ticks up to ``through`` (unix seconds): their loads are all added."""
+        available = min(int(math.floor((through - self.start) / self.step + 1e-9)) + 1, len(self.times))
+        while self.next < available:
+            k, now = self.next, self.times[self.next]
+            while self.starting and self.starting[0][0] <= now:
+                self.starting.popleft()
+            if self.skips and not self.starting:
+                held, recommended = self._held_until(k, available)
+                if held > k:
+                    self._hold(k, held, recommended)
+                    self.next = held
+                    continue
+            self._decide(k)
+            self.next = k + 1
+
+    def result(self) -> Backtest:
+        """The replay of every tick added and advanced through."""
+        judged = self.judged
+        load = [None] * len(self.times)
+        if judged is not None:
+            column = self.grid[judged.name]
+            load = np.where(np.isnan(column), None, column).tolist()
+        wape = forecast_load = None
+        if self.forecaster is not None:
+            forecast_load = [self.forecaster.load_at(t) for t in self.times]
+            seen = ~np.isnan(self.grid[judged.name])
+            wape = self.forecaster.wape(list(zip(self.grid_times[seen].tolist(), self.grid[judged.name][seen].tolist(),
+                                                 strict=True)))
+        return Backtest(self.policy.name, self.step, self.times, self.replicas_at, self.ready, load, self.desired,
+                        self.condition, self.wanted, self.under, forecast_load or [None] * len(self.times),
+                        tuple(self.events), self.under_seconds, self.replica_seconds / 3600,
+                        judged.name if judged is not None else None, self.capacity, wape, self.decided)
+
+    def _decide(self, k: int) -> None:
+        # tick ``k`` through the engine, as the loop would have asked it
+        now, replicas = self.times[k], self.replicas
+        ready = replicas - sum(n for _, n in self.starting)
+        observed = {m.name: _observed(m, self.grid[m.name].item(k), ready) for m in self.policy.spec.metrics}
         at = datetime.fromtimestamp(now, timezone.utc)
-        cutoff = at - memory
-        for kept in (recommendations, ups, downs):
+        cutoff = at - self.memory
+        for kept in (self.recommendations, self.ups, self.downs):
             while kept and kept[0].at < cutoff:  # the legacy window includes its first second
                 kept.popleft()
-        wanted = forecaster.replicas_at(now) if forecaster is not None else None
-        decision = decide(policy, at, observed, replicas, ready, History(tuple(recommendations), tuple(ups),
-                                                                            tuple(downs)), firing(now), wanted)
-        load = by_step.get(judged.name, {}).get(k) if judged is not None else None
-        short = load is not None and capacity is not None and load > capacity * ready
-        ticks.append(Tick(now, replicas, ready, load, decision.desired, decision.condition, wanted, short,
-                          forecaster.load_at(now) if forecaster is not None else None))
-        under += step if short else 0.0
-        replica_seconds += replicas * step
+        history = History(tuple(self.recommendations), tuple(self.ups), tuple(self.downs))
+        decision = decide(self.policy, at, observed, replicas, ready, history, self.firing(now), self.wanted[k])
+        self.decided += 1
+        load = self.grid[self.judged.name].item(k) if self.judged is not None else math.nan
+        self._record(replicas, ready, decision.desired, decision.condition,
+                     [self.capacity is not None and load > self.capacity * ready])  # NaN, no load, is never short
         if decision.recommendation is not None:
-            recommendations.append(Recommendation(at, decision.recommendation))
+            self.recommendations.append(Recommendation(at, decision.recommendation))
         if decision.rescale:
-            events.append((now, replicas, decision.desired))
+            self.events.append((now, replicas, decision.desired))
             change = decision.desired - replicas
             if change > 0:
-                ups.append(ScaleEvent(at, change))
-                starting.append((now + startup_seconds, change))
+                self.ups.append(ScaleEvent(at, change))
+                self.starting.append((now + self.startup_seconds, change))
             else:
-                downs.append(ScaleEvent(at, -change))
-                _stop(starting, -change)
-            replicas = decision.desired
-    judged_points = loads.get(judged.name, ()) if judged is not None else ()
-    return Backtest(policy.name, step, tuple(ticks), tuple(events), under, replica_seconds / 3600,
-                    judged.name if judged is not None else None, capacity,
-                    forecaster.wape([p for p in judged_points if start <= p[0] <= end]) if forecaster else None)
+                self.downs.append(ScaleEvent(at, -change))
+                _stop(self.starting, -change)
+            self.replicas = decision.desired
+
+    def _held_until(self, k: int, available: int) -> tuple[int, list[int]]:
+        # the first tick from ``k`` on, all replicas ready, where the engine might not keep the count, and the
+        # recommendations it would remember on the ticks before it
+        replicas = self.replicas
+        if k == self.not_held:
+            return k, []
+        if self.legacy:
+            # the legacy window's highest recommendation is the count only once any higher one has left it
+            higher = [r.at.timestamp() for r in self.recommendations if r.replicas > replicas]
+            if higher and self.times[k] <= max(higher) + DOWNSCALE_STABILIZATION_SECONDS + WINDOW_MARGIN:
+                return k, []
+        last_kept = max((r.at.timestamp() for r in self.recommendations if r.replicas >= replicas), default=-math.inf)
+        end, recommended = k, []
+        while end < available:
+            stop = min(end + HOLD_BLOCK, available)
+            held, desired = self.holds.holding(replicas, self.grid_times[end:stop],
+                                               {name: v[end:stop] for name, v in self.grid.items()},
+                                               self.floors[end:stop], last_kept)
+            run = len(held) if held.all() else int(np.argmin(held))
+            recommended += desired[:run].tolist()
+            end += run
+            if run < len(held):
+                self.not_held = end  # the engine decides it: no need to look at it again
+                break
+            last_kept = max([last_kept, *self.grid_times[end - run:end][desired == replicas].tolist()])
+        return end, recommended
+
+    def _hold(self, first: int, end: int, recommended: list[int]) -> None:
+        # ticks ``first`` to ``end`` (excluded) keep the count, every replica ready: record them as decide would,
+        # with the recommendations it would remember
+        replicas, n = self.replicas, end - first
+        short = [False] * n
+        if self.capacity is not None and self.judged is not None:
+            short = (self.grid[self.judged.name][first:end] > self.capacity * replicas).tolist()
+        self._record(replicas, replicas, replicas, "DesiredWithinRange", short, n)
+        # only those still within the engine's memory at the next tick are kept
+        keep = min(n, int(self.memory.total_seconds() // self.step) + 1)
+        for t, count in zip(self.times[end - keep:end], recommended[n - keep:], strict=True):
+            self.recommendations.append(Recommendation(datetime.fromtimestamp(t, timezone.utc), count))
+
+    def _record(self, replicas: int, ready: int, desired: int, condition: str, short: list[bool], n: int = 1) -> None:
+        self.replicas_at += [replicas] * n
+        self.ready += [ready] * n
+        self.desired += [desired] * n
+        self.condition += [condition] * n
+        self.under += short
+        self.under_seconds += self.step * sum(short)
+        self.replica_seconds += replicas * self.step * n
 
 
 def counterpart(policy: Policy, *, lead_seconds: int = 600) -> Policy | None:
@@ -235,8 +292,8 @@ def counterpart(policy: Policy, *, lead_seconds: int = 600) -> Policy | None:
     return Policy.model_validate(document)
 
 
-def _observed(metric: MetricSpec, value: float | None, ready: int) -> float | list[float] | None:
-    if value is None or math.isnan(value):
+def _observed(metric: MetricSpec, value: float, ready: int) -> float | list[float] | None:
+    if math.isnan(value):
         return None
     if metric.per_replica:
         return [value / ready] * ready if ready else []

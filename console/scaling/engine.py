@@ -16,6 +16,7 @@ import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from console.scaling.policy import MetricSpec, Policy, ScalingPolicy, ScalingRules
 from console.scaling.replicas import (
@@ -39,9 +40,8 @@ DEFAULT_SCALE_DOWN = ScalingRules(selectPolicy="Max", policies=[ScalingPolicy(ty
 Observed = Mapping[str, float | Sequence[float] | None]
 
 
-@dataclass(frozen=True)
-class Recommendation:
-    """A past unstabilized recommendation."""
+class Recommendation(NamedTuple):
+    """A past unstabilized recommendation (a tuple: a replay keeps one for each of its ticks)."""
 
     at: datetime
     replicas: int
@@ -169,7 +169,8 @@ def scale_down_rules(rules: ScalingRules | None) -> ScalingRules:
         "policies": rules.policies or DEFAULT_SCALE_DOWN.policies})
 
 
-def _tolerance(spec) -> Tolerance:
+def tolerance(spec) -> Tolerance:
+    """How far a policy's usage ratios may stray from 1 before its count changes (Kubernetes' 10 % unless set)."""
     behavior = spec.behavior
     up = behavior.scale_up.tolerance if behavior and behavior.scale_up else None
     down = behavior.scale_down.tolerance if behavior and behavior.scale_down else None
@@ -185,11 +186,11 @@ def proposals(policy: Policy, observed: Observed, current: int, ready: int) -> t
 def _proposals(metrics: list[MetricSpec], observed: Observed, current: int, ready: int, spec) -> tuple[list, list]:
     proposals: list[Proposal] = []
     errors: list[str] = []
-    tolerance = _tolerance(spec)
+    band = tolerance(spec)
     for metric in metrics:
         value = observed.get(metric.name)
         try:
-            proposals.append(_proposal(metric, value, current, ready, tolerance))
+            proposals.append(_proposal(metric, value, current, ready, band))
         except NoMetrics as e:
             errors.append(str(e))
     return proposals, errors

@@ -11,7 +11,6 @@ one replica is sized for.
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 

@@ -29,7 +29,7 @@ from console import store
 from console.backends import get_backends
 from console.errors import BackendError, OpsError
 from console.scaling import kubelease, lease, recorded
-from console.scaling.backtest import REFIT_SECONDS, Forecaster
+from console.scaling.forecaster import REFIT_SECONDS, Forecaster
 from console.scaling.engine import HISTORY_SECONDS, History, Recommendation, ScaleEvent, decide
 from console.scaling.models import (
     PolicyRecord,

@@ -2,18 +2,21 @@
 
 A per-replica metric is read as its total (``sum`` of its per-replica query), since the replay
 spreads it over the replicas it has; a total is read as it is. Windows longer than Prometheus
-answers in one range query are read in chunks. The forecast's history is read at a coarser
-``FORECAST_STEP``: the daily and weekly shapes need no finer grain.
+answers in one range query are read in chunks (a backtest replays one while the next is read). The
+forecast's history is read at a coarser ``FORECAST_STEP``: the daily and weekly shapes need no finer
+grain.
 """
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 from console.backends.prometheus import Prometheus, Series
-from console.rules.backtest import check_window, query_range_chunked
+from console.rules.backtest import check_window, query_range_chunked, range_chunks
 from console.scaling import backtest as replaying
 from console.scaling.forecast import DAY
+from console.scaling.forecaster import Forecaster
 from console.scaling.metrics import MetricSpec
 from console.scaling.policy import Policy
 
@@ -62,14 +65,32 @@ def firing_alerts(prometheus: Prometheus, policy: Policy, start: float, end: flo
 
 def backtest(prometheus: Prometheus, policy: Policy, start: float, end: float, step: float, *,
              initial_replicas: int | None = None, startup_seconds: float = 0.0) -> replaying.Backtest:
-    """Replay ``policy`` over ``start..end`` against what Prometheus recorded; ``ValueError`` for a bad window."""
+    """Replay ``policy`` over ``start..end`` against what Prometheus recorded; ``ValueError`` for a bad window.
+    The load is read chunk by chunk, each chunk replayed while Prometheus answers the next."""
     check_window(start, end, step)
     forecaster = None
     if policy.spec.predictive is not None:
-        forecaster = replaying.Forecaster(policy, forecast_history(prometheus, policy, start, end))
-    return replaying.replay(policy, loads(prometheus, policy, start, end, step), start, end, step,
-                            initial_replicas=initial_replicas, startup_seconds=startup_seconds,
-                            firing=firing_alerts(prometheus, policy, start, end, step), forecaster=forecaster)
+        forecaster = Forecaster(policy, forecast_history(prometheus, policy, start, end))
+    run = replaying.Replay(policy, start, end, step, initial_replicas=initial_replicas,
+                           startup_seconds=startup_seconds, firing=firing_alerts(prometheus, policy, start, end, step),
+                           forecaster=forecaster)
+    for last, chunk in _loads_ahead(prometheus, policy, start, end, step):
+        run.add(chunk)
+        run.advance(last)
+    return run.result()
+
+
+def _loads_ahead(prometheus: Prometheus, policy: Policy, start: float, end: float,
+                 step: float) -> Iterator[tuple[float, dict[str, list]]]:
+    # each chunk's loads and its last moment, the next chunk asked for before this one is handed over
+    chunks = range_chunks(start, end, step)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="backtest-read") as reader:
+        ahead = reader.submit(loads, prometheus, policy, *chunks[0], step)
+        for i, (_, last) in enumerate(chunks):
+            chunk = ahead.result()
+            if i + 1 < len(chunks):
+                ahead = reader.submit(loads, prometheus, policy, *chunks[i + 1], step)
+            yield last, chunk
 
 
 class ReadOnce:

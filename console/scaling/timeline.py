@@ -93,8 +93,7 @@ def backtest_chart(runs: Sequence[Any]) -> dict[str, Any]:
     """Backtests of one window side by side (``console.scaling.backtest.Backtest``): the load and the forecast
     load on the first run's ticks, each run's replicas, and the load per replica the policies are sized for."""
     first = runs[0]
-    forecast = next((r for r in runs if any(t.forecast_load is not None for t in r.ticks)), None)
-    return {"x": [t.at for t in first.ticks], "load": [t.load for t in first.ticks],
-            "forecast_load": [t.forecast_load for t in forecast.ticks] if forecast else None,
-            "runs": [{"name": r.policy, "replicas": [t.replicas for t in r.ticks]} for r in runs],
+    forecast = next((r for r in runs if any(f is not None for f in r.forecast_load)), None)
+    return {"x": first.at, "load": first.load, "forecast_load": forecast.forecast_load if forecast else None,
+            "runs": [{"name": r.policy, "replicas": r.replicas} for r in runs],
             "load_label": first.load_metric or "load", "capacity": first.capacity}

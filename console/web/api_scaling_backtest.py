@@ -74,9 +74,8 @@ def run_out(run: Backtest) -> RunOut:
                   replica_hours=run.replica_hours, load_metric=run.load_metric, capacity_per_replica=run.capacity,
                   forecast_wape=run.forecast_wape,
                   events=[EventOut(at=t, from_replicas=a, to_replicas=b) for t, a, b in run.events],
-                  at=[t.at for t in run.ticks], replicas=[t.replicas for t in run.ticks],
-                  ready=[t.ready for t in run.ticks], load=[t.load for t in run.ticks],
-                  forecast=[t.forecast for t in run.ticks], forecast_load=[t.forecast_load for t in run.ticks])
+                  at=run.at, replicas=run.replicas, ready=run.ready, load=run.load, forecast=run.forecast,
+                  forecast_load=run.forecast_load)
 
 
 @route(bp, "POST", "/scaling/policies/<int:policy_id>/backtest", role="viewer", body=BacktestIn, response=BacktestOut,

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from console.scaling.backtest import Forecaster, counterpart, replay
+from console.scaling.backtest import counterpart, replay
+from console.scaling.forecaster import Forecaster
 from console.scaling.engine import decide
 from console.scaling.forecast import DAY
 from console.scaling.policy import validate_policy

@@ -16,7 +16,7 @@ from console import auth, create_app, store
 from console.backends import close_backends
 from console.backends.prometheus import Prometheus
 from console.scaling import EXTENSION, recorded
-from console.scaling.backtest import Forecaster
+from console.scaling.forecaster import Forecaster
 from console.scaling.forecast import DAY, wape
 from console.scaling.policy import validate_policy
 from deploy.local.layout import HOST, Layout, Ports
