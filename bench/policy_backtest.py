@@ -4,7 +4,8 @@
    the fortnight before them that a predictive policy's forecast is fitted on.
 2. Two policies on the gateway's requests per second, 10 a replica: reactive, and the same predictive
    (``forecastAndScale``, 10 minutes ahead). ``ROUNDS`` rounds, in turn: the range queries the backtest
-   makes, alone; the replay alone on what they returned (engine decisions per second); the whole backtest.
+   makes, alone; the replay alone on what they returned (decisions per second, and how many of them the
+   engine was asked for: the others held, filled in at once); the whole backtest.
 Goal: the whole backtest at most 1.2x its queries alone. Also printed: time under-provisioned and
 replica-hours of both policies over the week, and the forecast's error.
 """
@@ -18,7 +19,8 @@ from datetime import datetime, timedelta, timezone
 from bench.common import private_stack
 from console.backends.prometheus import Prometheus
 from console.scaling import recorded
-from console.scaling.backtest import Forecaster, replay
+from console.scaling.backtest import replay
+from console.scaling.forecaster import Forecaster
 from console.scaling.policy import validate_policy
 from deploy.local.layout import HOST
 from sample_services.backfill import HEAD_BLOCK, backfill
@@ -60,7 +62,7 @@ def main() -> None:
 def measure(prometheus: Prometheus, p, first: float, last: float) -> None:
     """Time ``p``'s queries alone, its replay alone and its whole backtest, ``ROUNDS`` times in turn."""
     queries, replays, totals = [], [], []
-    result = None
+    result = replayed = None
     for _ in range(ROUNDS):
         t0 = time.perf_counter()
         loads = recorded.loads(prometheus, p, first, last, STEP)
@@ -68,7 +70,7 @@ def measure(prometheus: Prometheus, p, first: float, last: float) -> None:
         past = recorded.forecast_history(prometheus, p, first, last) if p.spec.predictive else None
         queries.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        replay(p, loads, first, last, STEP, firing=firing, forecaster=Forecaster(p, past) if past else None)
+        replayed = replay(p, loads, first, last, STEP, firing=firing, forecaster=Forecaster(p, past) if past else None)
         replays.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         result = recorded.backtest(prometheus, p, first, last, STEP)
@@ -78,9 +80,10 @@ def measure(prometheus: Prometheus, p, first: float, last: float) -> None:
     print(f"{p.name}: {DAYS} days at a {STEP:.0f} s step = {ticks} decisions; {len(result.events)} scale events, "
           f"{result.under_provisioned_seconds / 3600:.1f} h under-provisioned, {result.replica_hours:.0f} replica-hours"
           + (f", forecast WAPE {result.forecast_wape:.1%}" if result.forecast_wape is not None else ""))
-    print(f"  range queries alone: median {query:.2f} s of {ROUNDS} rounds ({', '.join(f'{q:.2f}' for q in queries)})")
-    print(f"  replay alone:        median {alone:.2f} s, {ticks / alone:,.0f} engine decisions per second")
-    print(f"  whole backtest:      median {total:.2f} s ({', '.join(f'{t:.2f}' for t in totals)})")
+    print(f"  range queries alone: median {query:.3f} s of {ROUNDS} rounds ({', '.join(f'{q:.3f}' for q in queries)})")
+    print(f"  replay alone:        median {alone:.3f} s, {ticks / alone:,.0f} decisions per second "
+          f"({replayed.decided} of them asked of the engine, the others held)")
+    print(f"  whole backtest:      median {total:.3f} s ({', '.join(f'{t:.3f}' for t in totals)})")
     print(f"  ratio whole / queries alone: {total / query:.2f} (goal <= 1.2)")
 
 
