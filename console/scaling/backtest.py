@@ -127,7 +127,9 @@ class Replay:
         self.grid = {m.name: np.full(count, np.nan) for m in spec.metrics}
         self.judged = load_metric(policy)
         self.capacity = capacity_per_replica(self.judged)[0] if self.judged is not None else None
-        self.wanted = [forecaster.replicas_at(t) for t in self.times] if forecaster is not None else [None] * count
+        self.wanted, self.forecast_load = [None] * count, [None] * count
+        if forecaster is not None:
+            self.wanted, self.forecast_load = forecaster.over(self.times)
         acts = spec.predictive is not None and spec.predictive.scales
         forecast = np.array([w or 0 for w in self.wanted], dtype=float) if acts else np.zeros(count)
         self.floors = np.minimum(np.maximum(forecast, spec.min_replicas), spec.max_replicas)
@@ -185,14 +187,13 @@ class Replay:
         if judged is not None:
             column = self.grid[judged.name]
             load = np.where(np.isnan(column), None, column).tolist()
-        wape = forecast_load = None
+        wape = None
         if self.forecaster is not None:
-            forecast_load = [self.forecaster.load_at(t) for t in self.times]
             seen = ~np.isnan(self.grid[judged.name])
             wape = self.forecaster.wape(list(zip(self.grid_times[seen].tolist(), self.grid[judged.name][seen].tolist(),
                                                  strict=True)))
         return Backtest(self.policy.name, self.step, self.times, self.replicas_at, self.ready, load, self.desired,
-                        self.condition, self.wanted, self.under, forecast_load or [None] * len(self.times),
+                        self.condition, self.wanted, self.under, self.forecast_load,
                         tuple(self.events), self.under_seconds, self.replica_seconds / 3600,
                         judged.name if judged is not None else None, self.capacity, wape, self.decided)
 

@@ -76,22 +76,46 @@ class Forecaster:
         """The replicas the forecast asks for at ``now``: its highest load from the minute of ``now`` to
         ``leadSeconds`` later over the load one replica is sized for (None while there is too little history)."""
         boundary = self._boundary(now)
-        fitted = self._fit(boundary)
-        if fitted is None:
-            return None
-        window = int((now - boundary) // RESOLUTION), int((now + self.lead - boundary) // RESOLUTION)
-        replicas = fitted.replicas.get(window)
-        if replicas is None:
-            # a replay asks every step, and the steps of one minute share their window
-            replicas = math.ceil(max(fitted.loads[window[0]:window[1] + 1]) / self.capacity - 1e-9)
-            fitted.replicas[window] = replicas
-        return replicas
+        return self._replicas(boundary, int((now - boundary) // RESOLUTION),
+                              int((now + self.lead - boundary) // RESOLUTION))
 
     def load_at(self, now: float) -> float | None:
         """The forecast load of the minute of ``now`` (None while there is too little history)."""
         boundary = self._boundary(now)
         fitted = self._fit(boundary)
         return None if fitted is None else fitted.loads[int((now - boundary) // RESOLUTION)]
+
+    def over(self, times: Sequence[float]) -> tuple[list[int | None], list[float | None]]:
+        """``replicas_at`` and ``load_at`` of each of ``times`` (a replay's ticks), each refit period's minute and
+        lead window worked out once for all the ticks that share it."""
+        t = np.asarray(times, dtype=float)
+        boundaries = np.floor(t / self.refit) * self.refit
+        first = (t - boundaries) // RESOLUTION
+        last = (t + self.lead - boundaries) // RESOLUTION
+        # ticks in a row that share their period and window: a replay's steps of one minute
+        starts = np.flatnonzero(np.concatenate(([True], (np.diff(boundaries) != 0) | (np.diff(first) != 0)
+                                                | (np.diff(last) != 0))))
+        counts = np.diff(np.append(starts, len(t))).tolist()
+        replicas: list[int | None] = []
+        loads: list[float | None] = []
+        for boundary, minute, end, n in zip(boundaries[starts].tolist(), first[starts].astype(int).tolist(),
+                                            last[starts].astype(int).tolist(), counts, strict=True):
+            fitted = self._fit(boundary)
+            replicas += [self._replicas(boundary, minute, end)] * n
+            loads += [None if fitted is None else fitted.loads[minute]] * n
+        return replicas, loads
+
+    def _replicas(self, boundary: float, first: int, last: int) -> int | None:
+        # the replicas for the forecast's highest load from minute ``first`` to ``last`` of the refit period
+        fitted = self._fit(boundary)
+        if fitted is None:
+            return None
+        replicas = fitted.replicas.get((first, last))
+        if replicas is None:
+            # a replay asks every step, and the steps of one minute share their window
+            replicas = math.ceil(max(fitted.loads[first:last + 1]) / self.capacity - 1e-9)
+            fitted.replicas[(first, last)] = replicas
+        return replicas
 
     def wape(self, actual: Points) -> float | None:
         """How far the forecasts in force were from ``actual`` (None without a model or load)."""

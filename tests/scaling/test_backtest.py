@@ -156,3 +156,19 @@ def test_it_charts_the_forecast_load_it_acted_on():
                  forecaster=Forecaster(ahead, load[::20]))
     for tick in run.ticks:
         assert tick.forecast_load == pytest.approx(dict(load)[tick.at], rel=0.15)
+
+
+def test_the_forecast_of_many_ticks_at_once_is_each_ticks_own():
+    load = diurnal_week_and_a_half()
+    ahead = policy(predictive={"mode": "forecastAndScale", "leadSeconds": 330})
+    forecaster = Forecaster(ahead, load[::20])
+    rng = random.Random(3)
+    # a replay's grid at odd steps and offsets, across refit boundaries, and before there is a model
+    start = START + 14 * DAY - 7 * 3600 + rng.uniform(0, 60)
+    for step in (15.0, 7.5, 61.0, rng.uniform(1, 90)):
+        times = [start + k * step for k in range(600)]
+        replicas, loads = forecaster.over(times)
+        assert replicas == [forecaster.replicas_at(t) for t in times]
+        assert loads == [forecaster.load_at(t) for t in times]
+    early = [START + 3600 + k * 15.0 for k in range(10)]
+    assert forecaster.over(early) == ([None] * 10, [None] * 10)
