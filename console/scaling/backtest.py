@@ -23,17 +23,9 @@ from itertools import chain
 
 import numpy as np
 
-from console.scaling.engine import (
-    DOWNSCALE_STABILIZATION_SECONDS,
-    HISTORY_SECONDS,
-    History,
-    Recommendation,
-    ScaleEvent,
-    decide,
-    memory_seconds,
-)
+from console.scaling.engine import HISTORY_SECONDS, History, Recommendation, ScaleEvent, decide, memory_seconds
 from console.scaling.forecaster import Forecaster
-from console.scaling.holds import WINDOW_MARGIN, Holds
+from console.scaling.holds import Holds
 from console.scaling.metrics import MetricSpec
 from console.scaling.policy import Policy
 from console.scaling.timeline import capacity_per_replica
@@ -135,7 +127,6 @@ class Replay:
         self.floors = np.minimum(np.maximum(forecast, spec.min_replicas), spec.max_replicas)
         self.holds = Holds(policy)
         self.skips = self.holds.applies and not every_tick
-        self.legacy = spec.behavior is None
         # what decide never reads is dropped: the loop keeps an hour, the replay only the policy's windows
         self.memory = timedelta(seconds=min(memory_seconds(policy), HISTORY_SECONDS))
         self.replicas = spec.min_replicas if initial_replicas is None else initial_replicas
@@ -183,15 +174,14 @@ class Replay:
     def result(self) -> Backtest:
         """The replay of every tick added and advanced through."""
         judged = self.judged
-        load = [None] * len(self.times)
+        load, wape = [None] * len(self.times), None
         if judged is not None:
             column = self.grid[judged.name]
             load = np.where(np.isnan(column), None, column).tolist()
-        wape = None
-        if self.forecaster is not None:
-            seen = ~np.isnan(self.grid[judged.name])
-            wape = self.forecaster.wape(list(zip(self.grid_times[seen].tolist(), self.grid[judged.name][seen].tolist(),
-                                                 strict=True)))
+            if self.forecaster is not None:
+                seen = ~np.isnan(column)
+                points = zip(self.grid_times[seen].tolist(), column[seen].tolist(), strict=True)
+                wape = self.forecaster.wape(list(points))
         return Backtest(self.policy.name, self.step, self.times, self.replicas_at, self.ready, load, self.desired,
                         self.condition, self.wanted, self.under, self.forecast_load,
                         tuple(self.events), self.under_seconds, self.replica_seconds / 3600,
@@ -230,14 +220,9 @@ class Replay:
         # the first tick from ``k`` on, all replicas ready, where the engine might not keep the count, and the
         # recommendations it would remember on the ticks before it
         replicas = self.replicas
-        if k == self.not_held:
+        last_kept = None if k == self.not_held else self.holds.last_kept(replicas, self.times[k], self.recommendations)
+        if last_kept is None:
             return k, []
-        if self.legacy:
-            # the legacy window's highest recommendation is the count only once any higher one has left it
-            higher = [r.at.timestamp() for r in self.recommendations if r.replicas > replicas]
-            if higher and self.times[k] <= max(higher) + DOWNSCALE_STABILIZATION_SECONDS + WINDOW_MARGIN:
-                return k, []
-        last_kept = max((r.at.timestamp() for r in self.recommendations if r.replicas >= replicas), default=-math.inf)
         end, recommended = k, []
         while end < available:
             stop = min(end + HOLD_BLOCK, available)

@@ -4,17 +4,20 @@ On a steady target (every replica ready, the count within its bounds and floors)
 proposes the count itself when its usage ratio is within tolerance, else ``ceil(ratio x count)``;
 the highest proposal is the recommendation. ``decide`` then keeps the count when the
 recommendation is the count, or is lower and stabilization holds it up: on the legacy path a
-recommendation equal to the count in the last five minutes (and none above it, which the caller
-rules out), with ``behavior`` one at or above it inside the scale-down window. These are
+recommendation equal to the count in the last five minutes (and none above it: ``last_kept``
+says when there is), with ``behavior`` one at or above it inside the scale-down window. These are
 sufficient conditions, checked with a margin: a tick near a tolerance edge, a ratio near a whole
 count or a window edge is left to ``decide``. Schedules and alert steps depend on the moment and
 are not modelled: their policies replay every tick through ``decide``.
 """
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
+
 import numpy as np
 
-from console.scaling.engine import DOWNSCALE_STABILIZATION_SECONDS, scale_down_rules, tolerance
+from console.scaling.engine import DOWNSCALE_STABILIZATION_SECONDS, Recommendation, scale_down_rules, tolerance
 from console.scaling.policy import Policy
 
 __all__ = ["MARGIN", "WINDOW_MARGIN", "Holds"]
@@ -41,13 +44,27 @@ class Holds:
             self.window = float(scale_down_rules(spec.behavior.scale_down).stabilization_window_seconds)
             self.inclusive = False
 
+    def last_kept(self, current: int, now: float, remembered: Iterable[Recommendation]) -> float | None:
+        """The time of the latest ``remembered`` recommendation at or above ``current``, for ``holding`` from
+        ``now`` on; None while, on the legacy path, one above ``current`` is still in its window (the highest of
+        the window would raise the count)."""
+        kept = higher = -math.inf
+        for r in remembered:
+            if r.replicas >= current:
+                kept = r.at.timestamp()
+                if r.replicas > current:
+                    higher = kept
+        if self.inclusive and now <= higher + self.window + WINDOW_MARGIN:
+            return None
+        return kept
+
     def holding(self, current: int, times: np.ndarray, values: dict[str, np.ndarray], floors: np.ndarray,
                 last_kept: float) -> tuple[np.ndarray, np.ndarray]:
         """Whether ``decide`` keeps ``current`` at each of ``times`` were it kept at every earlier one, and the
         recommendation it remembers there. ``values`` holds each metric's value at those times (NaN where missing,
         a per-replica metric as its total), ``floors`` the floor at each (minReplicas or the forecast's),
-        ``last_kept`` the time of the latest recommendation at or above ``current`` before them. All replicas are
-        ready, and on the legacy path no remembered recommendation above ``current`` is still in its window."""
+        ``last_kept`` the time of the latest recommendation at or above ``current`` before them (``last_kept``'s
+        answer). All replicas are ready."""
         known, desired = self._recommended(current, values, floors)
         # the latest recommendation at or above the count before each tick: one before them, or one of theirs
         kept = desired == current
