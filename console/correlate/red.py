@@ -5,6 +5,7 @@ Label values reach PromQL only through ``escape_label_value``; grouping labels c
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ ERRORS = 'status=~"5.."'
 # 502/503/504 say "a service I called failed" (RFC 9110 gateway statuses, and what the shop answers when a
 # peer fails or is unreachable), so they are left out of a service's own errors
 OWN_ERRORS = (ERRORS, 'status!~"50[234]"')
+PART = "red_part"  # the label naming each part of a folded query's answer
 
 
 @dataclass(frozen=True)
@@ -48,23 +50,49 @@ def selector(service: str | None = None, *matchers: str) -> str:
     return ",".join([*pairs, *matchers])
 
 
-def red_queries(range_s: int, *, service: str | None = None, by: str = "service") -> dict[str, str]:
-    """The instant queries of RED over the last ``range_s`` seconds, grouped ``by`` one label of ``GROUPS``."""
+def red_queries(range_s: int, *, service: str | None = None, by: str = "service", offset_ms: int = 0) -> dict[str, str]:
+    """The instant queries of RED over the last ``range_s`` seconds, grouped ``by`` one label of ``GROUPS``;
+    with ``offset_ms``, over the ``range_s`` seconds that ended that long before the evaluation time."""
     if by not in GROUPS:
         raise ValueError(f"cannot group by {by!r}")
+    if offset_ms < 0:
+        raise ValueError(f"a negative offset looks ahead: {offset_ms} ms")
+    offset = f" offset {offset_ms}ms" if offset_ms else ""
     every = selector(service)
-    rate = f"sum by ({by}) (rate({REQUESTS}{{{every}}}[{range_s}s]))"
+    rate = f"sum by ({by}) (rate({REQUESTS}{{{every}}}[{range_s}s]{offset}))"
     queries = {"rate": rate}
     for key, matchers in (("error_ratio", (ERRORS,)), ("own_error_ratio", OWN_ERRORS)):
         # "or 0 * rate": a service with no error series at all still gets a ratio of 0
-        errors = f"sum by ({by}) (rate({REQUESTS}{{{selector(service, *matchers)}}}[{range_s}s]))"
+        errors = f"sum by ({by}) (rate({REQUESTS}{{{selector(service, *matchers)}}}[{range_s}s]{offset}))"
         queries[key] = f"({errors} or 0 * {rate}) / {rate}"
     for key, q in QUANTILES.items():
         queries[key] = (f"histogram_quantile({q}, sum by ({by}, le) "
-                        f"(rate({DURATION}{{{every}}}[{range_s}s])))")
+                        f"(rate({DURATION}{{{every}}}[{range_s}s]{offset})))")
     if by == "service":
-        queries["replicas"] = f'count by (service) (up{{{selector(service, SHOP)}}})'
+        queries["replicas"] = f'count by (service) (up{{{selector(service, SHOP)}}}{offset})'
     return queries
+
+
+def folded(queries: dict[str, str]) -> str:
+    """Named instant queries as one: each answer labelled ``PART=<its name>`` by ``label_replace``, so that a
+    single request returns them all (``or`` keeps every one: no two share a label set). Names must be fixed
+    text, never user input; the grouping labels of ``GROUPS`` never clash with ``PART``."""
+    for name in queries:
+        if not re.fullmatch(r"[a-z_:0-9]+", name):
+            raise ValueError(f"not a part name: {name!r}")
+    return " or ".join(f'label_replace({q}, "{PART}", "{name}", "", "")' for name, q in queries.items())
+
+
+def unfolded(samples: list[Sample], names: Iterable[str]) -> dict[str, list[Sample]]:
+    """The answer of ``folded`` queries split back by name, each sample without the ``PART`` label; a part
+    with no sample (no traffic) is an empty list."""
+    parts: dict[str, list[Sample]] = {name: [] for name in names}
+    for sample in samples:
+        labels = dict(sample.labels)
+        name = labels.pop(PART, None)
+        if name in parts:
+            parts[name].append(Sample(labels, sample.time, sample.value))
+    return parts
 
 
 def _number(value: float) -> float | None:

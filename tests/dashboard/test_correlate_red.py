@@ -5,7 +5,8 @@ import pytest
 
 from console.backends.prometheus import Sample, parse_vector
 from console.correlate.fetch import Fetched
-from console.correlate.red import Red, assemble_red, chart_queries, red_queries, red_rows, worst_first
+from console.correlate.red import (Red, assemble_red, chart_queries, folded, red_queries, red_rows, unfolded,
+                                  worst_first)
 
 
 def test_it_escapes_the_service_in_every_query():
@@ -72,3 +73,30 @@ def test_it_shows_no_figure_for_no_traffic():
 def test_it_passes_on_the_first_failed_query():
     fetched = {"now:rate": Fetched(value=[]), "now:p99": Fetched(error="prometheus: timed out")}
     assert red_rows(fetched) == ([], "prometheus: timed out")
+
+
+def test_it_looks_back_by_an_offset_in_every_selector():
+    queries = red_queries(3600, service="payments", offset_ms=3_600_000)
+    assert queries["rate"] == ('sum by (service) (rate(http_requests_total{service="payments"}[3600s] '
+                               'offset 3600000ms))')
+    assert queries["replicas"] == 'count by (service) (up{service="payments",job="shop"} offset 3600000ms)'
+    assert all(q.count("offset 3600000ms") == q.count("s]") for k, q in queries.items() if k != "replicas")
+    with pytest.raises(ValueError, match="looks ahead"):
+        red_queries(60, offset_ms=-1)
+
+
+def test_it_folds_named_queries_into_one_and_splits_the_answer_back():
+    query = folded({"now:rate": "a", "before:rate": "b"})
+    assert query == 'label_replace(a, "red_part", "now:rate", "", "") or label_replace(b, "red_part", "before:rate", "", "")'
+    answer = [Sample({"service": "payments", "red_part": "before:rate"}, 1.0, 2.0),
+              Sample({"service": "payments", "red_part": "now:rate"}, 1.0, 3.0)]
+    assert unfolded(answer, ["now:rate", "before:rate", "now:p99"]) == {
+        "now:rate": [Sample({"service": "payments"}, 1.0, 3.0)],
+        "before:rate": [Sample({"service": "payments"}, 1.0, 2.0)],
+        "now:p99": []}
+
+
+@pytest.mark.parametrize("name", ['rate", "x', "", "Rate"])
+def test_it_folds_only_fixed_part_names(name):
+    with pytest.raises(ValueError, match="not a part name"):
+        folded({name: "a"})
