@@ -6,7 +6,7 @@ On a private stack: the shop (one replica each) under a minute of steady load, t
 ``BENCH_LINES`` log lines (1 000 000) to Elasticsearch; then ``opsconsole serve`` (gunicorn) on a free
 port. Each of ``BENCH_ROUNDS`` rounds (20) times, one after the other:
 1. ``GET /api/v1/correlate?service=payments&range=1h`` (viewer token), then every backend query it makes
-   run alone through the console's adapters with the same arguments (the RED queries of both windows, top
+   run alone through the console's adapters with the same arguments (the RED of both windows, top
    errors, exemplars, the trace search, then the logs of the traces the answer named). Goal: correlate
    p50 / the slowest single query's p50 at most 1.25 (the queries overlap and assembly costs little).
 2. the overview page ``GET /services?range=1h`` (a session logged in through the form), then its
@@ -22,17 +22,21 @@ import os
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
+from urllib.parse import urlencode
 
 import httpx
 
 from bench.common import percentile, private_stack
 from bench.dashboard_browser import first_paints
 from bench.dashboard_console import Console, log_in, running_console
+from bench.dashboard_floor import Request, at_once, install
 from console.backends import create
+from console.backends.elasticsearch import top_errors_search
+from console.backends.jaeger import SEARCH_PATH, search_params
 from console.correlate import overview, parse_window
-from console.correlate.collect import LOG_SLACK, TRACE_LOG_LIMIT, TRACE_SEARCH_LIMIT, red_calls, what_happened
-from console.correlate.red import exemplar_query
-from deploy.local.layout import HOST, service_port
+from console.correlate.collect import LOG_SLACK, TRACE_LOG_LIMIT, TRACE_SEARCH_LIMIT, report_red_queries, what_happened
+from console.correlate.red import exemplar_query, folded
+from deploy.local.layout import HOST, Ports, service_port
 from sample_services.loadgen import run_load
 from sample_services.runtime import services_down, services_up
 from sample_services.seed import seed
@@ -58,8 +62,8 @@ def timed(call: Callable[[], object]) -> tuple[float, object]:
 def correlate_queries(backends: dict, window, trace_ids: list[str]) -> dict[str, Callable[[], object]]:
     """Every backend query of ``collect.what_happened`` for ``SERVICE`` over ``window``, with its arguments."""
     prom, jaeger, logs = backends["prometheus"], backends["jaeger"], backends["elasticsearch"]
-    calls = {**red_calls(prom, window, service=SERVICE),
-             **red_calls(prom, window.previous(), prefix="before", service=SERVICE),
+    red = report_red_queries(window, SERVICE)
+    calls = {"red": lambda: prom.query(folded(red), window.end),
              "errors": lambda: logs.top_errors(start=window.start, end=window.end, service=SERVICE),
              "exemplars": lambda: prom.query_exemplars(exemplar_query(SERVICE), window.start, window.end),
              "traces": lambda: jaeger.find_traces(SERVICE, window.start, window.end, limit=TRACE_SEARCH_LIMIT)}
@@ -68,6 +72,44 @@ def correlate_queries(backends: dict, window, trace_ids: list[str]) -> dict[str,
             trace_ids=trace_ids, start=window.start - LOG_SLACK, end=window.end + LOG_SLACK, limit=TRACE_LOG_LIMIT,
             oldest_first=True)
     return calls
+
+
+def report_requests(ports: Ports, window) -> list[Request]:
+    """The report's requests that need no other's answer (all but the log lines of its traces), as HTTP: the
+    trace search first."""
+    prom = f"http://{HOST}:{ports.prometheus}"
+    search = search_params(SERVICE, window.start, window.end, limit=TRACE_SEARCH_LIMIT)
+    red = report_red_queries(window, SERVICE)
+    return [Request(f"http://{HOST}:{ports.jaeger_query}{SEARCH_PATH}?{urlencode(search)}"),
+            Request(f"{prom}/api/v1/query", form={"query": folded(red), "time": repr(window.end.timestamp())}),
+            Request(f"{prom}/api/v1/query_exemplars", form={"query": exemplar_query(SERVICE),
+                                                             "start": repr(window.start.timestamp()),
+                                                             "end": repr(window.end.timestamp())}),
+            Request(f"http://{HOST}:{ports.elasticsearch}/logs-opsconsole-*/_search",
+                    json={**top_errors_search(start=window.start, end=window.end, service=SERVICE), "size": 0})]
+
+
+def floor_round(ports: Ports, samples: dict[str, list[float]]) -> None:
+    """The report's independent requests sent by curl, each alone, then all at once (see bench.dashboard_floor)."""
+    window = parse_window(now=datetime.now(timezone.utc), range="1h")
+    requests = report_requests(ports, window)
+    samples.setdefault("floor: slowest alone", []).append(max(at_once([r])[0] for r in requests))
+    # a window a few milliseconds later: the same answers, but not from Elasticsearch's request cache
+    window = parse_window(now=datetime.now(timezone.utc), range="1h")
+    samples.setdefault("floor: at once", []).append(max(at_once(report_requests(ports, window))))
+
+
+def settle(es_url: str, *, seconds: float = 180) -> float:
+    """Wait until Elasticsearch merges no segment (the million lines just indexed leave merges running for a
+    while, which would be timed as the queries' own cost); the seconds waited."""
+    started = time.monotonic()
+    quiet = 0
+    with httpx.Client(base_url=es_url, timeout=10) as http:
+        while quiet < 3 and time.monotonic() - started < seconds:
+            nodes = http.get("/_nodes/stats/indices/merge").raise_for_status().json()["nodes"].values()
+            quiet = quiet + 1 if all(n["indices"]["merges"]["current"] == 0 for n in nodes) else 0
+            time.sleep(1)
+    return time.monotonic() - started
 
 
 def report_trace_ids(body: dict) -> list[str]:
@@ -111,20 +153,24 @@ def overview_round(page: httpx.Client, backends: dict, samples: dict[str, list[f
     samples.setdefault("prometheus", []).append(ms)
 
 
-def measure(console: Console, backends: dict) -> tuple[dict[str, list[float]], dict[str, list[float]], dict]:
-    """``ROUNDS`` rounds of both comparisons (after ``WARMUP`` untimed ones); the last correlate answer."""
+def measure(console: Console, backends: dict, ports: Ports) -> tuple[dict[str, list[float]], dict[str, list[float]],
+                                                                     dict[str, list[float]], dict]:
+    """``ROUNDS`` rounds of the comparisons (after ``WARMUP`` untimed ones); the last correlate answer."""
     correlate: dict[str, list[float]] = {}
     pages: dict[str, list[float]] = {}
+    floor: dict[str, list[float]] = {}
     with httpx.Client(base_url=console.url, headers=console.bearer, timeout=60) as api, \
             httpx.Client(base_url=console.url, timeout=60) as page:
         log_in(page, console)
         for n in range(WARMUP + ROUNDS):
             body = correlate_round(api, backends, correlate)
+            floor_round(ports, floor)
             overview_round(page, backends, pages)
             if n == WARMUP - 1:
                 correlate.clear()
                 pages.clear()
-    return correlate, pages, body
+                floor.clear()
+    return correlate, pages, floor, body
 
 
 def wait_for_traces(jaeger_url: str, trace_ids: list[str], *, seconds: float = 120) -> None:
@@ -138,8 +184,8 @@ def wait_for_traces(jaeger_url: str, trace_ids: list[str], *, seconds: float = 1
                 time.sleep(0.5)
 
 
-def report(correlate: dict[str, list[float]], pages: dict[str, list[float]], body: dict,
-           paints: list[float]) -> None:
+def report(correlate: dict[str, list[float]], pages: dict[str, list[float]], floor: dict[str, list[float]],
+           body: dict, paints: list[float]) -> None:
     """Print the figures, each with its goal."""
     p50 = {name: percentile(values, 50) for name, values in correlate.items()}
     singles = sorted(((v, k) for k, v in p50.items() if k not in ("correlate", "correlate server", "in process")), reverse=True)
@@ -154,6 +200,11 @@ def report(correlate: dict[str, list[float]], pages: dict[str, list[float]], bod
           f"(ratio to the slowest query {p50['correlate server'] / slowest_ms:.2f})")
     print(f"  the same fan-out in this process, without HTTP   p50 {p50['in process']:7.1f} ms   "
           f"(ratio to the slowest query {p50['in process'] / slowest_ms:.2f})")
+    alone, together = percentile(floor["floor: slowest alone"], 50), percentile(floor["floor: at once"], 50)
+    print("  this machine's floor: the report's requests that need no other's answer (trace search, RED, exemplars,"
+          " top errors), sent by curl")
+    print(f"    the slowest alone p50 {alone:.1f} ms, all at once (slowest transfer) p50 {together:.1f} ms   "
+          f"ratio {together / alone:.2f}   (what the backends sharing the cores cost, before any console code)")
     failed = [f"{s['key']}: {s['error']}" for s in body["sections"] if s["error"]]
     print(f"  sections with an error in the last answer: {'; '.join(failed) or 'none'}")
     page, server = percentile(pages["page"], 50), percentile(pages["page server"], 50)
@@ -169,6 +220,7 @@ def report(correlate: dict[str, list[float]], pages: dict[str, list[float]], bod
 
 
 def main() -> None:
+    install()
     with private_stack() as (layout, ports):
         services_up(layout, ports, ONE_EACH)
         try:
@@ -179,20 +231,21 @@ def main() -> None:
                         lines=LINES, spans=SPANS, seed=6, end_ns=time.time_ns())
             wait_for_traces(f"http://{HOST}:{ports.jaeger_query}", done.sample_trace_ids)
             print(f"seeded {done.traces} traces ({done.spans} spans) and {done.lines} log lines over the last hour "
-                  f"in {time.monotonic() - started:.0f} s, after {LOAD_SECONDS} s of shop traffic")
+                  f"in {time.monotonic() - started:.0f} s, after {LOAD_SECONDS} s of shop traffic; Elasticsearch "
+                  f"done merging {settle(f'http://{HOST}:{ports.elasticsearch}'):.0f} s later")
             backends = {kind: create(kind, f"http://{HOST}:{port}", timeout=BACKEND_TIMEOUT, **options)
                         for kind, port, options in (("prometheus", ports.prometheus, {}),
                                                     ("jaeger", ports.jaeger_query, {}),
                                                     ("elasticsearch", ports.elasticsearch,
                                                      {"index": "logs-opsconsole-*"}))}
             with running_console(layout, backend_timeout=BACKEND_TIMEOUT) as console:
-                correlate, pages, body = measure(console, backends)
+                correlate, pages, floor, body = measure(console, backends, ports)
                 paints = first_paints(console, "/services?range=1h", loads=PAINTS + 1)
             for backend in backends.values():
                 backend.close()
         finally:
             services_down(layout)
-    report(correlate, pages, body, paints)
+    report(correlate, pages, floor, body, paints)
 
 
 if __name__ == "__main__":

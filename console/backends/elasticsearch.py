@@ -111,6 +111,16 @@ def logs_query(*, trace_id: str | None = None, service: str | None = None, level
     return {"bool": {"filter": filters, "must": must}}
 
 
+def top_errors_search(*, start: datetime, end: datetime, service: str | None = None, size: int = 5) -> dict:
+    """The ``query`` and ``aggs`` of ``top_errors``: error lines counted by message, each with its newest line."""
+    query = logs_query(service=service, start=start, end=end)
+    query["bool"]["filter"].append({"exists": {"field": "error.message"}})
+    # error.message is mapped dynamically, so its exact value lives in the .keyword sub-field
+    aggs = {"messages": {"terms": {"field": "error.message.keyword", "size": size},
+                         "aggs": {"sample": {"top_hits": {"size": 1, "sort": [{"@timestamp": "desc"}]}}}}}
+    return {"query": query, "aggs": aggs}
+
+
 class ElasticsearchLogs:
     """The log lines held by an Elasticsearch cluster at ``url``, under ``index`` (a pattern)."""
 
@@ -155,12 +165,7 @@ class ElasticsearchLogs:
     def top_errors(self, *, start: datetime, end: datetime, service: str | None = None,
                    size: int = 5) -> list[ErrorMessage]:
         """The most frequent ``error.message`` values of error lines in the window, each with its newest line."""
-        query = logs_query(service=service, start=start, end=end)
-        query["bool"]["filter"].append({"exists": {"field": "error.message"}})
-        # error.message is mapped dynamically, so its exact value lives in the .keyword sub-field
-        aggs = {"messages": {"terms": {"field": "error.message.keyword", "size": size},
-                             "aggs": {"sample": {"top_hits": {"size": 1, "sort": [{"@timestamp": "desc"}]}}}}}
-        return parse_top_errors(self._aggregate(query, aggs))
+        return parse_top_errors(self._aggregate(**top_errors_search(start=start, end=end, service=service, size=size)))
 
     def histogram(self, *, start: datetime, end: datetime, interval_s: int, **criteria: Any) -> list[tuple[datetime, int]]:
         """Counts of the log lines matching ``criteria`` (as ``search_logs``) per ``interval_s`` bucket."""

@@ -10,6 +10,7 @@ from console.backends.base import Health, HttpBackend, probe
 from console.errors import BackendError, UsageProblem
 
 NAME = "jaeger"
+SEARCH_PATH = "/api/traces"
 
 TRACE_ID = re.compile(r"[0-9a-f]{1,32}")
 
@@ -72,6 +73,17 @@ def _micros(t: datetime) -> int:
 
 def _tags(pairs: list[dict[str, Any]] | None) -> dict[str, Any]:
     return {pair["key"]: pair.get("value") for pair in pairs or []}
+
+
+def search_params(service: str, start: datetime, end: datetime, *, limit: int = 100,
+                  min_duration_us: int | None = None, operation: str | None = None) -> dict[str, Any]:
+    """The query string of a trace search (``SEARCH_PATH``), as ``Jaeger.find_traces`` sends it."""
+    params: dict[str, Any] = {"service": service, "start": _micros(start), "end": _micros(end), "limit": limit}
+    if operation:
+        params["operation"] = operation
+    if min_duration_us:
+        params["minDuration"] = f"{min_duration_us}us"
+    return params
 
 
 def parse_services(body: Any) -> list[str]:
@@ -146,9 +158,5 @@ class Jaeger(HttpBackend):
                     min_duration_us: int | None = None, operation: str | None = None) -> list[Trace]:
         """The most recent traces (at most ``limit``) in which ``service`` took part between ``start`` and ``end``;
         with ``operation``, only those where one of its spans had that name."""
-        params: dict[str, Any] = {"service": service, "start": _micros(start), "end": _micros(end), "limit": limit}
-        if operation:
-            params["operation"] = operation
-        if min_duration_us:
-            params["minDuration"] = f"{min_duration_us}us"
-        return parse_traces(self._http.json("GET", "/api/traces", params=params))
+        params = search_params(service, start, end, limit=limit, min_duration_us=min_duration_us, operation=operation)
+        return parse_traces(self._http.json("GET", SEARCH_PATH, params=params))
