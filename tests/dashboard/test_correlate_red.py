@@ -87,7 +87,8 @@ def test_it_looks_back_by_an_offset_in_every_selector():
 
 def test_it_folds_named_queries_into_one_and_splits_the_answer_back():
     query = folded({"now:rate": "a", "before:rate": "b"})
-    assert query == 'label_replace(a, "red_part", "now:rate", "", "") or label_replace(b, "red_part", "before:rate", "", "")'
+    assert query == ('label_replace(a, "red_part", "now:rate", "", "") or '
+                     'label_replace(b, "red_part", "before:rate", "", "")')
     answer = [Sample({"service": "payments", "red_part": "before:rate"}, 1.0, 2.0),
               Sample({"service": "payments", "red_part": "now:rate"}, 1.0, 3.0)]
     assert unfolded(answer, ["now:rate", "before:rate", "now:p99"]) == {
