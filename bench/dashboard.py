@@ -34,7 +34,8 @@ from console.backends import create
 from console.backends.elasticsearch import top_errors_search
 from console.backends.jaeger import SEARCH_PATH, search_params
 from console.correlate import overview, parse_window
-from console.correlate.collect import LOG_SLACK, TRACE_LOG_LIMIT, TRACE_SEARCH_LIMIT, report_red_queries, what_happened
+from console.correlate.collect import (ERROR_LINES_PER_TRACE, FIRST_LINES_PER_TRACE, LOG_SLACK, TRACE_SEARCH_LIMIT,
+                                      report_red_queries, what_happened)
 from console.correlate.red import exemplar_query, folded
 from deploy.local.layout import HOST, Ports, service_port
 from sample_services.loadgen import run_load
@@ -68,9 +69,9 @@ def correlate_queries(backends: dict, window, trace_ids: list[str]) -> dict[str,
              "exemplars": lambda: prom.query_exemplars(exemplar_query(SERVICE), window.start, window.end),
              "traces": lambda: jaeger.find_traces(SERVICE, window.start, window.end, limit=TRACE_SEARCH_LIMIT)}
     if trace_ids:
-        calls["logs of the traces"] = lambda: logs.search_logs(
-            trace_ids=trace_ids, start=window.start - LOG_SLACK, end=window.end + LOG_SLACK, limit=TRACE_LOG_LIMIT,
-            oldest_first=True)
+        calls["logs of the traces"] = lambda: logs.lines_of_traces(
+            trace_ids, start=window.start - LOG_SLACK, end=window.end + LOG_SLACK, first=FIRST_LINES_PER_TRACE,
+            errors=ERROR_LINES_PER_TRACE)
     return calls
 
 

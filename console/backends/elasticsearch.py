@@ -121,6 +121,27 @@ def top_errors_search(*, start: datetime, end: datetime, service: str | None = N
     return {"query": query, "aggs": aggs}
 
 
+def trace_lines_search(trace_ids: list[str], *, start: datetime, end: datetime, first: int, errors: int) -> dict:
+    """The ``query`` and ``aggs`` of ``lines_of_traces``: per trace, its ``first`` oldest lines and its ``errors``
+    oldest error lines."""
+    oldest = [{"@timestamp": {"order": "asc", "unmapped_type": "date"}}]
+    aggs = {"traces": {"terms": {"field": "trace.id", "size": max(1, len(trace_ids))},
+                       "aggs": {"first": {"top_hits": {"size": first, "sort": oldest}},
+                                "errors": {"filter": {"term": {"log.level": "error"}},
+                                           "aggs": {"lines": {"top_hits": {"size": errors, "sort": oldest}}}}}}}
+    return {"query": logs_query(trace_ids=trace_ids, start=start, end=end), "aggs": aggs}
+
+
+def parse_trace_lines(body: Any) -> list[LogLine]:
+    """The lines of a ``lines_of_traces`` answer, each once, oldest first."""
+    lines: dict[str, LogLine] = {}
+    for bucket in (body.get("aggregations") or {}).get("traces", {}).get("buckets", []):
+        for hits in (bucket["first"], bucket["errors"]["lines"]):
+            for line in parse_hits(hits):
+                lines.setdefault(line.id, line)
+    return sorted(lines.values(), key=lambda line: (line.timestamp, line.id))
+
+
 class ElasticsearchLogs:
     """The log lines held by an Elasticsearch cluster at ``url``, under ``index`` (a pattern)."""
 
@@ -161,6 +182,15 @@ class ElasticsearchLogs:
             allow_no_indices=True,
         ))
         return parse_hits(body)
+
+    def lines_of_traces(self, trace_ids: list[str], *, start: datetime, end: datetime, first: int = 10,
+                        errors: int = 10) -> list[LogLine]:
+        """Each trace's ``first`` oldest lines and its ``errors`` oldest error lines, oldest first: every trace gets
+        its share however many lines the others have, and a failed one shows why even when it logged a lot."""
+        if not trace_ids:
+            return []
+        return parse_trace_lines(self._aggregate(**trace_lines_search(trace_ids, start=start, end=end, first=first,
+                                                                     errors=errors)))
 
     def top_errors(self, *, start: datetime, end: datetime, service: str | None = None,
                    size: int = 5) -> list[ErrorMessage]:

@@ -22,7 +22,10 @@ from console.correlate.window import Window
 
 SPARK_POINTS = 60  # a sparkline is a hundred pixels wide: more points would only add bytes
 TRACE_SEARCH_LIMIT = 100  # Jaeger returns the newest traces first; slowest and failing are picked among these
-TRACE_LOG_LIMIT = 200
+TRACE_LOG_LIMIT = 200  # the lines of one trace on its page
+# the report's lines of each trace it names: enough to follow a request, and every failed one's errors
+FIRST_LINES_PER_TRACE = 10
+ERROR_LINES_PER_TRACE = 10
 # Jaeger's clock and the log shipper lag a little: look for a trace's lines this far around its spans
 LOG_SLACK = timedelta(minutes=5)
 
@@ -115,15 +118,16 @@ def what_happened(prom: Prometheus, jaeger: Jaeger, logs: ElasticsearchLogs, ser
 
 def trace_logs(logs: ElasticsearchLogs, service: str, window: Window, exemplars: Fetched, traces: Fetched, *,
                timeout: float) -> Fetched | None:
-    """The log lines of the traces the report names (exemplars, slowest, failing); None when it names none."""
+    """The log lines of the traces the report names (exemplars, slowest, failing), a share of each; None when it
+    names none."""
     ids = [r.trace_id for r in exemplar_refs(exemplars.value or [])]
     if traces.ok:
         ids += [t.trace_id for t in (*slowest(traces.value), *failing(traces.value, service))]
     if not ids:
         return None
-    return gather({"logs": lambda: logs.search_logs(trace_ids=list(dict.fromkeys(ids)), start=window.start - LOG_SLACK,
-                                                    end=window.end + LOG_SLACK, limit=TRACE_LOG_LIMIT,
-                                                    oldest_first=True)}, timeout=timeout)["logs"]
+    return gather({"logs": lambda: logs.lines_of_traces(list(dict.fromkeys(ids)), start=window.start - LOG_SLACK,
+                                                        end=window.end + LOG_SLACK, first=FIRST_LINES_PER_TRACE,
+                                                        errors=ERROR_LINES_PER_TRACE)}, timeout=timeout)["logs"]
 
 
 @dataclass(frozen=True)

@@ -147,7 +147,7 @@ def test_it_lists_the_services_incidents_on_its_page(make_app, seeded):
 
 def test_it_shows_the_lines_of_the_reports_traces_errors_first_and_then_the_others(viewer, seeded):
     html = viewer.get(f"/services/{seeded.catalog}?range=15m").get_data(as_text=True)
-    assert "3 line(s); all shown here, error lines first." in html
+    assert "3 line(s), the first of each trace and its first errors;" in html and "all shown here," in html
     lines = html[html.index("Log lines of these traces"):html.index("Top routes")]
     shown = [m for m in ("payment refused: card declined", "POST /api/checkout 502", "GET /products 200")
              if m in lines]
