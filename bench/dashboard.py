@@ -3,12 +3,15 @@ queries they make, timed side by side in one run, and the overview's first conte
 
 On a private stack: the shop (one replica each) under a minute of steady load, then
 ``sample_services.seed`` sends ``BENCH_SPANS`` spans (100 000) over the last hour to Jaeger and
-``BENCH_LINES`` log lines (1 000 000) to Elasticsearch; then ``opsconsole serve`` (gunicorn) on a free
-port. Each of ``BENCH_ROUNDS`` rounds (20) times, one after the other:
+``BENCH_LINES`` log lines (1 000 000) to Elasticsearch; once Elasticsearch has stopped merging them,
+``opsconsole serve`` (gunicorn) on a free port. Each of ``BENCH_ROUNDS`` rounds (20) times, one after the
+other:
 1. ``GET /api/v1/correlate?service=payments&range=1h`` (viewer token), then every backend query it makes
    run alone through the console's adapters with the same arguments (the RED of both windows, top
    errors, exemplars, the trace search, then the logs of the traces the answer named). Goal: correlate
    p50 / the slowest single query's p50 at most 1.25 (the queries overlap and assembly costs little).
+   Beside it, this machine's floor (``bench.dashboard_floor``): the report's requests that need no other's
+   answer sent by curl, each alone and then all at once.
 2. the overview page ``GET /services?range=1h`` (a session logged in through the form), then its
    Prometheus queries alone, run concurrently as the page runs them. Goal: the page's server time (its
    ``Server-Timing`` header: from the request reaching the app to its answer) over the queries' time, ratio
