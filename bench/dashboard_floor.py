@@ -6,12 +6,13 @@ the others are answered is slower than alone; this is the part of a view's ratio
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from urllib.parse import urlencode
+
+from deploy.local.install import apt_install
 
 
 @dataclass(frozen=True)
@@ -35,12 +36,8 @@ class Request:
 
 def install() -> None:
     """Install curl from Debian when missing (root, apt-get)."""
-    if shutil.which("curl"):
-        return
-    env = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-q"], check=True, env=env, stdout=subprocess.DEVNULL)
-    subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", "curl"], check=True, env=env,
-                   stdout=subprocess.DEVNULL)
+    if not shutil.which("curl"):
+        apt_install(["curl"])
 
 
 def at_once(requests: list[Request]) -> list[float]:

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import httpx
 
+from deploy.local.install import apt_install
+
 __all__ = ["install", "ship_file"]
 
 PACKAGES = ("rsyslog", "rsyslog-elasticsearch")
@@ -32,11 +34,9 @@ def install() -> None:
     """Install rsyslog and its Elasticsearch output from Debian when missing (root, apt-get)."""
     if _installed():
         return
-    env = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-q"], check=True, env=env, stdout=subprocess.DEVNULL)
     # The package's maintainer scripts may try to start the system service; without an init
     # system that only warns. Our instance below uses none of its files.
-    subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", *PACKAGES], check=True, env=env, stdout=subprocess.DEVNULL)
+    apt_install(list(PACKAGES))
     if not _installed():
         raise RuntimeError("rsyslog installed but omelasticsearch.so not found")
 

@@ -54,16 +54,23 @@ def ensure_debian_packages(console: Console) -> list[str]:
     missing = [pkg for pkg, binary in DEBIAN_PACKAGES.items() if not Path(binary).exists()]
     if not missing:
         return []
-    if not sysuser.is_root():
-        raise InstallError(f"missing {', '.join(missing)}: run as root or apt-get install them")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    with console.status("apt-get update"):
-        run(["apt-get", "update"], env=env)
-    with console.status(f"apt-get install {' '.join(missing)}"):
-        run(["apt-get", "install", "-y", "--no-install-recommends", *missing], env=env)
+    apt_install(missing, console)
     for pkg in missing:
         _stop_system_daemon(pkg)
     return [f"installed {pkg}" for pkg in missing]
+
+
+def apt_install(packages: list[str], console: Console | None = None) -> None:
+    """``apt-get update``, then install ``packages`` without their recommends (needs root); the output goes to
+    the install log."""
+    if not sysuser.is_root():
+        raise InstallError(f"missing {', '.join(packages)}: run as root or apt-get install them")
+    console = console or Console(stderr=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    with console.status("apt-get update"):
+        run(["apt-get", "update"], env=env)
+    with console.status(f"apt-get install {' '.join(packages)}"):
+        run(["apt-get", "install", "-y", "--no-install-recommends", *packages], env=env)
 
 
 def elasticsearch_home() -> Path:
