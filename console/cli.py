@@ -5,34 +5,44 @@ and people get the reason without a usage dump or a traceback.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import sys
+from collections.abc import Iterator
 
 import click
 
 from console.errors import OpsError, UsageProblem
 
 
+@contextlib.contextmanager
+def one_line_errors(prog: str) -> Iterator[None]:
+    """Run a command started with ``standalone_mode=False``: its errors print one ``<prog>: error: ...`` line and
+    exit 2 for bad input (a UsageProblem), 1 for another of our errors, click's own status for click's."""
+    try:
+        yield
+    except click.exceptions.Abort:
+        click.echo(f"{prog}: aborted", err=True)
+        sys.exit(1)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    except click.ClickException as e:
+        click.echo(f"{prog}: error: {e.format_message()}", err=True)
+        sys.exit(e.exit_code)
+    except UsageProblem as e:
+        click.echo(f"{prog}: error: {e}", err=True)
+        sys.exit(2)
+    except OpsError as e:
+        click.echo(f"{prog}: error: {e}", err=True)
+        sys.exit(1)
+
+
 class OpsGroup(click.Group):
     """A click group whose errors are one line on stderr."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        try:
+        with one_line_errors("opsconsole"):
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        except click.exceptions.Abort:
-            click.echo("opsconsole: aborted", err=True)
-            sys.exit(1)
-        except click.exceptions.Exit as e:
-            sys.exit(e.exit_code)
-        except click.ClickException as e:
-            click.echo(f"opsconsole: error: {e.format_message()}", err=True)
-            sys.exit(e.exit_code)
-        except UsageProblem as e:
-            click.echo(f"opsconsole: error: {e}", err=True)
-            sys.exit(2)
-        except OpsError as e:
-            click.echo(f"opsconsole: error: {e}", err=True)
-            sys.exit(1)
 
 
 # Sub-commands are imported only when run: `opsconsole fault` should not pay for the console's

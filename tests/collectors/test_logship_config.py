@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import pytest
 import yaml
 
@@ -76,3 +79,19 @@ def test_it_writes_a_demo_config_for_the_local_stack(tmp_path):
     assert config.elasticsearch.url == "http://127.0.0.1:19201"
     assert config.checkpoint_dir == layout.data / "logship"
     assert config.metrics.port == 19466
+
+
+@pytest.mark.parametrize(
+    ("args", "mentions"),
+    [
+        pytest.param(("--config", "missing.toml"), "cannot read", id="a config that is not there"),
+        pytest.param(("--config",), "--config", id="an option without its value"),
+        pytest.param(("--tail-forever",), "--tail-forever", id="an unknown option"),
+    ],
+)
+def test_its_command_says_what_is_wrong_in_one_line(tmp_path, args, mentions):
+    result = subprocess.run([sys.executable, "-m", "collectors.logship", *args], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("logship: error:") and result.stderr.count("\n") == 1, result.stderr
+    assert mentions in result.stderr
