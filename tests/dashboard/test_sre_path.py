@@ -7,57 +7,25 @@ traces failed, finds that dot's position through the chart, and clicks there.
 """
 from __future__ import annotations
 
-import threading
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
-import httpx
 import pytest
-import redis
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from dashkit import bearer, log_in
-from kit import browser_page
-from sample_services.fault import clear_fault, set_fault, validate_fault
-from sample_services.runtime import services_down, services_up
+from kit import browser_page, serving
+from kit import failing_shop as kit_failing_shop
 
 pytestmark = pytest.mark.stack
-
-REPLICAS = {"gateway": 1, "catalog": 1, "orders": 1, "inventory": 1, "payments": 1}
-
-
-def checkouts(url: str, stop: threading.Event, *, seconds: float) -> None:
-    """About ten checkouts a second (each one calls payments) until ``stop``, at most ``seconds``."""
-    deadline = time.monotonic() + seconds
-    with httpx.Client(base_url=url, timeout=5) as http:
-        for n in range(int(10 * seconds)):
-            if stop.is_set() or time.monotonic() > deadline:
-                return
-            http.post("/api/checkout", json={"product_id": 1 + n % 5, "quantity": 1},
-                      headers={"Idempotency-Key": uuid.uuid4().hex})
-            time.sleep(0.1)
 
 
 @pytest.fixture(scope="module")
 def failing_shop(stack) -> Iterator[object]:
     """The shop with 30 % of payments failing, under steady checkouts for the whole module."""
-    services_up(stack.layout, stack.ports, REPLICAS)
-    faults = redis.Redis(host="127.0.0.1", port=stack.ports.redis)
-    set_fault(faults, "payments", validate_fault("payments", 0.3, 0))
-    stop = threading.Event()
-    load = threading.Thread(target=checkouts, args=(stack.gateway_url, stop), kwargs={"seconds": 240}, daemon=True)
-    load.start()
-    try:
-        yield stack
-    finally:
-        stop.set()
-        load.join(timeout=10)
-        clear_fault(faults, "payments")
-        faults.close()
-        services_down(stack.layout)
+    with kit_failing_shop(stack, error_rate=0.3, seconds=240) as shop:
+        yield shop
 
 
 @pytest.fixture
@@ -76,13 +44,8 @@ def console_url(make_app, failing_shop):
         assert time.monotonic() < deadline, f"payments not first with failing traces within 60 s: {services}"
         time.sleep(1)
     log_in(app)  # creates charlie
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
-    server.server_close()
+    with serving(app) as url:
+        yield url
 
 
 def _clear_failed_dot(page, console_url: str) -> tuple[tuple[str, dict] | None, str]:

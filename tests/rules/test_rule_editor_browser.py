@@ -3,18 +3,17 @@ inline error, fix it, save, see the diff, roll back."""
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
-from werkzeug.serving import make_server
 
 from console import auth, store
 
+from kit import CHROMIUM, serving
+
 pytestmark = pytest.mark.stack
 
-CHROMIUM = {"executable_path": "/usr/bin/chromium", "args": ["--no-sandbox", "--disable-background-networking"]}
 PASSWORD = "a long test password"
 RULE = {"group": "browsertest", "alert": "PrometheusSelfUp", "expr": 'up{job="prometheus"} == 1', "for": "10s",
         "labels": {"severity": "ticket"}, "annotations": {"summary": "{{ $labels.instance }} is up"}, "reason": "first"}
@@ -26,13 +25,8 @@ def served(console) -> Iterator[tuple[str, int]]:
     rule_id = console.client.post("/api/v1/rules", json=RULE, headers=console.operator).json["id"]
     with console.app.app_context():
         auth.create_user(store.session(), name="olga", password=PASSWORD, role="operator")
-    server = make_server("127.0.0.1", 0, console.app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", rule_id
-    server.shutdown()
-    thread.join(5)
-    server.server_close()
+    with serving(console.app) as url:
+        yield url, rule_id
 
 
 def test_it_edits_validates_saves_diffs_and_rolls_back(served, artifacts):

@@ -1,18 +1,17 @@
 """Fixtures for the HTTP face: an app on a temp database, the cast and their credentials, a live server."""
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from werkzeug.serving import make_server
 
 from console import auth, create_app, store
 from console.backends import close_backends
 from console.store import ApiToken, utcnow
 
 from apikit import ALERTMANAGER_TOKEN, PASSWORD
+from kit import serving
 
 # the cast: one user per role, each with a token of that role
 CAST = {"alice": "admin", "bob": "operator", "charlie": "viewer"}
@@ -79,11 +78,6 @@ def creds(app) -> Credentials:
 @pytest.fixture
 def live_url(app):
     """The app served over real HTTP on a free loopback port, for as long as the test runs."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
-    server.server_close()
+    with serving(app) as url:
+        yield url
 
