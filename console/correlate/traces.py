@@ -125,7 +125,7 @@ def slowest(traces: Iterable[Trace], *, limit: int = 5) -> list[TraceSummary]:
 
 def failing(traces: Iterable[Trace], service: str, *, limit: int = 5) -> list[TraceSummary]:
     """The ``limit`` newest traces in which a span of ``service`` failed, newest first."""
-    hits = [t for t in traces if any(s.error and s.service == service for s in t.spans)]
+    hits = [t for t in traces if any(s.service == service and s.error for s in t.spans)]
     hits.sort(key=lambda t: (-min(s.start_us for s in t.spans), t.trace_id))
     return [summarize(t) for t in hits[:limit]]
 
