@@ -1,5 +1,5 @@
 """The console's own metrics at ``/metrics``: its requests and its backend probes; and on every answer a
-``Server-Timing`` header with the time the app took to produce it.
+``Server-Timing`` header with the time the app took to produce it, and how much of it went waiting on backends.
 
 Requests use the shop's metric names with ``service="opsconsole"``, so the console shows
 in its own dashboards like any other service. Each app gets its own ``CollectorRegistry``
@@ -17,6 +17,7 @@ from prometheus_client.exposition import choose_encoder
 
 from console.backends.base import Health
 from console.tracing import SERVICE_NAME, current_ids
+from console.waits import counting
 
 EXTENSION = "opsconsole.telemetry"
 
@@ -51,10 +52,11 @@ class Metrics:
 
 class ServerTiming:
     """WSGI middleware: ``Server-Timing: app;dur=<ms>`` on every answer, the time from the request reaching the
-    app to its status and headers (routing, session, auth, the view with its backend queries, the template).
+    app to its status and headers (routing, session, auth, the view with its backend queries, the template);
+    then ``backends;dur=<ms>`` when the view waited on concurrent backend queries, the time it waited.
 
-    Browsers show it beside the network time in their developer tools; it tells a slow console from a slow
-    network or proxy, and the benchmarks read it as the server's own time.
+    Browsers show both beside the network time in their developer tools: they tell a slow console from a slow
+    backend, network or proxy; the benchmarks read them as the server's time and its own share of it.
     """
 
     def __init__(self, app: Callable[..., Any]):
@@ -62,12 +64,16 @@ class ServerTiming:
 
     def __call__(self, environ: dict, start_response: Callable[..., Any]) -> Any:
         started = time.perf_counter()
+        with counting() as waited:
 
-        def timed(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            headers.append(("Server-Timing", f"app;dur={(time.perf_counter() - started) * 1000:.1f}"))
-            return start_response(status, headers, exc_info)
+            def timed(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+                timing = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+                if waited():
+                    timing += f', backends;dur={waited() * 1000:.1f};desc="waiting on backend queries"'
+                headers.append(("Server-Timing", timing))
+                return start_response(status, headers, exc_info)
 
-        return self.app(environ, timed)
+            return self.app(environ, timed)
 
 
 def init_app(app: Flask) -> None:

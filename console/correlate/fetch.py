@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from console.errors import BackendUnavailable, OpsError
+from console.waits import add_wait
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +70,10 @@ def collect(futures: dict[str, Future], *, timeout: float, since: float | None =
     ``time.monotonic()`` reading; default: now) ends as an error."""
     if not futures:
         return {}
-    left = timeout if since is None else since + timeout - time.monotonic()
+    entered = time.monotonic()
+    left = timeout if since is None else since + timeout - entered
     wait(futures.values(), timeout=max(0.0, left))
+    add_wait(time.monotonic() - entered)
     # stragglers are ended by their own client timeout; the view does not wait for them, and what has
     # not started yet never will
     for future in futures.values():

@@ -1,8 +1,10 @@
+import re
 import time
 
 from prometheus_client.parser import text_string_to_metric_families
 
 from console import auth, store
+from console.correlate import gather
 
 
 def _samples(client) -> dict:
@@ -47,10 +49,13 @@ def test_it_keeps_each_apps_metrics_apart(make_app):
     assert ("http_requests_total", ok) not in _samples(second.test_client())
 
 
+def _timings(response) -> dict[str, float]:
+    """The ``Server-Timing`` metrics of ``response``: name -> milliseconds."""
+    return {m[1]: float(m[2]) for m in re.finditer(r"(\w+);dur=([0-9.]+)", response.headers["Server-Timing"])}
+
+
 def _server_ms(response) -> float:
-    name, _, duration = response.headers["Server-Timing"].partition(";dur=")
-    assert name == "app"
-    return float(duration)
+    return _timings(response)["app"]
 
 
 def test_it_tells_every_client_the_time_the_app_took(make_app):
@@ -63,3 +68,23 @@ def test_it_tells_every_client_the_time_the_app_took(make_app):
     assert _server_ms(client.get("/no/such/page")) >= 50
     refused = client.get("/services")
     assert refused.status_code == 302 and _server_ms(refused) >= 0
+
+
+
+def test_it_tells_how_long_a_view_waited_on_its_backend_queries(make_app, logged_in):
+    app = make_app()
+
+    @app.get("/fan-out")
+    def fan_out():
+        time.sleep(0.03)  # the view's own work
+        # two queries of 50 and 80 ms at once, then one of 40 ms: 120 ms of waiting, not 170
+        gather({"a": lambda: time.sleep(0.05), "b": lambda: time.sleep(0.08)}, timeout=5)
+        gather({"c": lambda: time.sleep(0.04)}, timeout=5)
+        return "done"
+
+    client = logged_in(app)
+    timings = _timings(client.get("/fan-out"))
+    assert 120 <= timings["backends"] < 170
+    assert timings["app"] >= timings["backends"] + 30
+    # a view that asks no backend says nothing of backends
+    assert "backends" not in _timings(client.get("/healthz"))
