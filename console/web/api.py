@@ -18,6 +18,7 @@ from console.telemetry import record_probes
 from console.web import (api_audit, api_correlate, api_docs, api_incidents, api_logs, api_rules, api_scale,
                          api_scaling_backtest, api_services, api_silences, api_slos, api_tokens, api_traces, api_users)
 from console.web.apiroutes import PREFIX, ApiError, Role, current_principal, error_response, route
+from console.web.error_page import error_page
 
 log = logging.getLogger(__name__)
 
@@ -114,9 +115,9 @@ def bad_request(e: UsageProblem):
 # app-wide, because a 404 for an unknown path under /api/v1 never reaches the blueprint
 @bp.app_errorhandler(HTTPException)
 def http_error(e: HTTPException):
-    """JSON for HTTP errors under ``/api/v1``; the default page elsewhere."""
+    """JSON for HTTP errors under ``/api/v1``; a page of the console elsewhere."""
     if not request.path.startswith(PREFIX):
-        return e
+        return error_page(e)
     if isinstance(e, InternalServerError):
         if e.original_exception is not None:
             log.error("unhandled error on %s", request.path, exc_info=e.original_exception)
