@@ -19,7 +19,7 @@ from console.scaling import EXTENSION, recorded
 from console.scaling.forecaster import Forecaster
 from console.scaling.forecast import DAY, wape
 from console.scaling.policy import validate_policy
-from deploy.local.layout import HOST, Layout, Ports
+from deploy.local.layout import HOST, Layout
 from sample_services.backfill import HEAD_BLOCK, create_blocks
 from kit import PASSWORD, OwnPrometheus, browser_page, free_port, serving
 from scalekit import MemoryExecutor
