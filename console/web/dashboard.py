@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, request, url_for
+from pydantic import ValidationError
 
 from console.correlate import PRESETS, Window
 from console.correlate.chart import sparkline_points
@@ -17,6 +18,12 @@ def request_window() -> Window:
         return data.parse_request_window(request.args, data.now())
     except UsageProblem as e:
         abort(400, str(e))
+
+
+def filter_problem(e: ValidationError) -> str:
+    """What is wrong with a page's filters, for its banner: the first field refused and why."""
+    first = e.errors()[0]
+    return f"bad filter {first['loc'][0]}: {first['msg']}"
 
 
 @bp.app_template_global()

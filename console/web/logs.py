@@ -11,7 +11,7 @@ from console.correlate import Window, parse_time
 from console.errors import UsageProblem
 from console.web import dashboard_data as data
 from console.web.api_logs import LogsQuery
-from console.web.dashboard import request_window
+from console.web.dashboard import filter_problem, request_window
 
 bp = Blueprint("logs", __name__)
 
@@ -37,7 +37,7 @@ def index():
         query = _query(args, request.args.get("limit") or PAGE_LIMIT)
     except ValidationError as e:
         return render_template("logs/index.html", window=window, args=args, found=None,
-                               problem=f"bad filter: {e.errors()[0]['loc'][0]}"), 400
+                               problem=filter_problem(e)), 400
     found = data.search_logs(window, limit=query.limit, **query.criteria())
     # the links keep the filters, and a page size asked for
     carry = {**args, **({"limit": str(query.limit)} if query.limit != PAGE_LIMIT else {})}

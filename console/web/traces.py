@@ -10,7 +10,7 @@ from console.correlate import waterfall
 from console.errors import UsageProblem
 from console.web import dashboard_data as data
 from console.web.api_traces import TracesQuery
-from console.web.dashboard import request_window
+from console.web.dashboard import filter_problem, request_window
 
 bp = Blueprint("traces", __name__)
 
@@ -31,7 +31,7 @@ def index():
         try:
             query = TracesQuery.model_validate(args)
         except ValidationError as e:
-            problem = f"bad filter: {e.errors()[0]['loc'][0]}"
+            problem = filter_problem(e)
     if query is None:  # the form alone, with the services Jaeger knows
         found = data.search_traces(window, service=None, list_services=True)
     else:
