@@ -93,6 +93,10 @@ def test_it_filters_the_logs_page_and_links_each_trace(viewer, seeded):
     assert "2 line(s)" in html
     assert html.count(f'href="/traces/{seeded.trace_id}?range=1h"') == 2
     assert 'class="histogram" aria-label="log lines per 30 s"' in html
+    # under the bars (they have no axis): the window's ends, and what the tallest bar counts
+    tallest = max(int(n) for n in re.findall(r'title="[^"]+: (\d+) line\(s\)"><span', html))
+    assert f"<span>a bar per 30 s, the tallest {tallest} line(s); click one for its lines</span>" in html
+    assert re.search(r'<div class="histogram-axis"><span>\d\d:\d\d</span>', html)
 
 
 def test_it_counts_every_match_and_pages_on_to_older_lines(viewer, seeded):
