@@ -5,19 +5,27 @@ import pytest
 from sqlalchemy import text
 
 from console import create_app, store
+from console.backends import close_backends
 
 from kit import log_in
 
-NOWHERE = "http://127.0.0.1:9"  # no page here reaches a backend: each fails before it would ask one
-
 
 @pytest.fixture
-def app(tmp_path):
+def app(tmp_path, closed_url):
+    """Make a console whose backends are all unreachable: no page here asks one, each fails before it would."""
+    apps = []
+
     def make(**overrides):
-        return create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
-                           "PROMETHEUS_URL": NOWHERE, "ALERTMANAGER_URL": NOWHERE, "ELASTICSEARCH_URL": NOWHERE,
-                           "JAEGER_URL": NOWHERE, **overrides})
-    return make
+        app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
+                          "PROMETHEUS_URL": closed_url, "ALERTMANAGER_URL": closed_url,
+                          "ELASTICSEARCH_URL": closed_url, "JAEGER_URL": closed_url, **overrides})
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        close_backends(app)
+        store.get_engine(app).dispose()
 
 
 def test_it_shows_a_bad_range_inside_the_console_with_a_way_back(app):
