@@ -1,4 +1,5 @@
-"""``opsconsole token create`` and ``opsconsole user create``, and the first admin at ``serve``/``demo``."""
+"""``opsconsole token create`` and ``opsconsole user ...`` (create, list, password, role, disable, enable), and the
+first admin at ``serve``/``demo``."""
 from __future__ import annotations
 
 import getpass
@@ -51,8 +52,9 @@ def _cli_principal():
     return Principal(name=getpass.getuser(), role="admin", via="cli")
 
 
-def first_admin(settings: Mapping[str, Any] | None = None, *, environ: Mapping[str, str] = os.environ) -> None:
-    """Create the first admin if there are no users yet, and show a generated password once on stderr."""
+def first_admin(settings: Mapping[str, Any] | None = None, *, environ: Mapping[str, str] = os.environ) -> str | None:
+    """Create the first admin if there are no users yet, and show a generated password once on stderr; the
+    admin's name when it showed one, else None."""
     from console import store
     from console.auth import OK, Principal, ensure_first_admin, record_audit
     from console.auth.users import first_admin_name
@@ -66,6 +68,8 @@ def first_admin(settings: Mapping[str, Any] | None = None, *, environ: Mapping[s
             # stderr of the terminal only: the logging handlers (and their files) never see it
             click.echo(f"opsconsole: first run: created admin {name!r} with password {password}", err=True)
             click.echo("opsconsole: this password is shown only once; change it or keep it safe", err=True)
+            return name
+    return None
 
 
 @click.group()
@@ -104,12 +108,76 @@ def user_create(name: str, role: str, password_stdin: bool) -> None:
     from console import store
     from console.auth import OK, create_user, record_audit
 
-    if password_stdin:
-        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
+    password = _read_password(password_stdin)
     with console_app():
         create_user(store.session(), name=name, password=password, role=role)
         record_audit(principal=_cli_principal(), action="users.create", target=f"user:{name}", result=OK,
                      source="cli", detail={"role": role})
     click.echo(f"opsconsole: created user {name} ({role})", err=True)
+
+
+@user.command("list")
+def user_list() -> None:
+    """Every user: name, role, whether they may log in, since when."""
+    from console import store
+    from console.auth import list_users
+
+    with console_app():
+        for u in list_users(store.session()):
+            state = "disabled" if u.disabled else "enabled"
+            click.echo(f"{u.name}\t{u.role}\t{state}\t{u.created_at:%Y-%m-%d %H:%M} UTC")
+
+
+@user.command("password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+def user_password(name: str, password_stdin: bool) -> None:
+    """Set a new password for NAME (a forgotten one too); their sessions opened before it end."""
+    _change_user(name, {"password": "set"}, "a new password",
+                 password=lambda: _read_password(password_stdin))
+
+
+@user.command("role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(["viewer", "operator", "admin"]))
+def user_role(name: str, role: str) -> None:
+    """Give NAME another role, from their next request on."""
+    _change_user(name, {"role": role}, f"now {role}", role=role)
+
+
+@user.command("disable")
+@click.argument("name")
+def user_disable(name: str) -> None:
+    """Stop NAME from logging in; their open sessions end at their next request."""
+    _change_user(name, {"disabled": True}, "disabled", disabled=True)
+
+
+@user.command("enable")
+@click.argument("name")
+def user_enable(name: str) -> None:
+    """Let a disabled NAME log in again."""
+    _change_user(name, {"disabled": False}, "enabled", disabled=False)
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return click.get_text_stream("stdin").readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
+
+
+def _change_user(name: str, detail: dict, done: str, **changes: Any) -> None:
+    """Apply ``changes`` to the user ``name``, audit them as the API does (``detail`` never holds a password) and
+    say what was ``done``; a change given as a callable is asked for once the user is known to exist."""
+    from console import store
+    from console.auth import OK, record_audit
+    from console.auth.users import find_user, update_user
+
+    with console_app():
+        db = store.session()
+        found = find_user(db, name)
+        if found is None:
+            raise UsageProblem(f"no user {name!r} (opsconsole user list shows who there is)")
+        update_user(db, found, **{k: v() if callable(v) else v for k, v in changes.items()})
+        record_audit(principal=_cli_principal(), action="users.update", target=f"user:{name}", result=OK,
+                     source="cli", detail=detail)
+    click.echo(f"opsconsole: user {name}: {done}", err=True)

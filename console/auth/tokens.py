@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from console.auth.principal import Principal, checked_role
 from console.errors import UsageProblem
-from console.store import ApiToken, save, utcnow
+from console.store import ApiToken, User, save, utcnow
 
 SCHEME = "osc"
 # last_used_at is written at most this often per token, so busy clients do not write on every call
@@ -67,6 +67,9 @@ def principal_for_token(db: Session, token: str, *, now: datetime | None = None)
         return None
     now = now or utcnow()
     if not stored.is_usable(now):
+        return None
+    # a token minted for a user is theirs: it stops working when they are disabled
+    if stored.user_id is not None and (owner := db.get(User, stored.user_id)) is not None and owner.disabled:
         return None
     if stored.last_used_at is None or now - stored.last_used_at >= LAST_USED_RESOLUTION:
         stored.last_used_at = now

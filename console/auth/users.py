@@ -1,6 +1,8 @@
 """Users of the console pages, and the first admin created at first run."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import secrets
 from collections.abc import Mapping
@@ -15,7 +17,7 @@ from console.auth.passwords import (
     verify_password,
 )
 from console.auth.principal import checked_role
-from console.errors import UsageProblem
+from console.errors import Conflict, UsageProblem
 from console.store import User, save
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
@@ -66,3 +68,52 @@ def ensure_first_admin(db: Session, *, environ: Mapping[str, str]) -> str | None
     password = given or secrets.token_urlsafe(15)
     create_user(db, name=first_admin_name(environ), password=password, role="admin")
     return None if given else password
+
+
+def find_user(db: Session, name: str) -> User | None:
+    """The user called ``name``, or None."""
+    return db.scalar(select(User).where(User.name == name))
+
+
+def update_user(db: Session, user: User, *, role: str | None = None, disabled: bool | None = None,
+                password: str | None = None) -> User:
+    """Change ``user``'s role, whether they may log in, or their password (every argument left None stays).
+
+    A change that would leave no enabled admin is a ``Conflict``: nobody could manage the users any more.
+    A new password ends the user's sessions opened before it (see ``session_stamp``); disabling them ends all
+    of their sessions at their next request.
+    """
+    if role is not None:
+        role = checked_role(role)
+    if password is not None:
+        checked_password(password)
+    keeps_admin = (role or user.role) == "admin" and not (user.disabled if disabled is None else disabled)
+    if user.role == "admin" and not user.disabled and not keeps_admin and _enabled_admins(db) == 1:
+        raise Conflict(f"user {user.name}", "the last enabled admin: make another user admin first")
+    if role is not None:
+        user.role = role
+    if disabled is not None:
+        user.disabled = disabled
+    if password is not None:
+        user.password_hash = hash_password(password)
+    db.commit()
+    return user
+
+
+def change_own_password(db: Session, user: User, *, current: str, new: str) -> bool:
+    """Set ``user``'s password to ``new`` if ``current`` is theirs; False (and nothing changed) if it is not."""
+    if not verify_password(user.password_hash, current):
+        return False
+    update_user(db, user, password=new)
+    return True
+
+
+def _enabled_admins(db: Session) -> int:
+    return db.scalar(select(func.count()).select_from(User).where(User.role == "admin", User.disabled.is_(False)))
+
+
+def session_stamp(user: User, secret_key: str | bytes) -> str:
+    """What a login session keeps of the user's credentials: it stops matching when the password changes, so
+    a session opened with the old one (a stolen cookie included) no longer authenticates."""
+    key = secret_key.encode() if isinstance(secret_key, str) else secret_key
+    return hmac.new(key, f"{user.id}:{user.password_hash}".encode(), hashlib.sha256).hexdigest()[:32]

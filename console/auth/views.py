@@ -1,6 +1,7 @@
 """Login and logout pages, and the guard that keeps every other page behind a login."""
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from functools import wraps
 from typing import TypeVar
@@ -8,6 +9,7 @@ from typing import TypeVar
 from flask import (
     Blueprint,
     abort,
+    current_app,
     g,
     make_response,
     redirect,
@@ -22,7 +24,7 @@ from console.auth.audit import FAILED, OK, record_audit
 from console.auth.principal import Principal, role_allows
 from console.auth.throttle import LOGIN, login_retry_after, login_target
 from console.auth.tokens import principal_for_token
-from console.auth.users import check_credentials
+from console.auth.users import check_credentials, session_stamp
 from console.store import User, utcnow
 
 bp = Blueprint("auth", __name__)
@@ -48,9 +50,14 @@ def authenticate(req) -> Principal | None:
     if user_id is None:
         return None
     user = store.session().get(User, user_id)
-    if user is None or user.disabled:
+    if user is None or user.disabled or not hmac.compare_digest(session.get("stamp", ""), login_stamp(user)):
         return None
     return Principal(name=user.name, role=user.role, via="session", user_id=user.id)
+
+
+def login_stamp(user: User) -> str:
+    """The stamp of ``user``'s credentials a login session carries (``users.session_stamp``)."""
+    return session_stamp(user, current_app.secret_key)
 
 
 def current_principal() -> Principal | None:
@@ -111,6 +118,7 @@ def login():
     # a fresh session on login, so an id planted before it (session fixation) is worthless
     session.clear()
     session["user_id"] = user.id
+    session["stamp"] = login_stamp(user)
     principal = Principal(name=user.name, role=user.role, via="session", user_id=user.id)
     record_audit(principal=principal, action=LOGIN, target=login_target(name), result=OK, source=source)
     return redirect(next_url)

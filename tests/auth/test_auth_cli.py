@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from authkit import log_in
 
 from console import store
 from console.auth import list_audit, list_tokens, list_users
@@ -78,3 +79,50 @@ def test_it_refuses_a_taken_user_name(runner, cast):
     result = runner.invoke(main, ["user", "create", "alice", "--role", "viewer", "--password-stdin"],
                            input="another-pass-1234\n")
     assert result.exit_code == 1 and "user alice: already exists" in result.stderr
+
+
+def test_it_lists_users_with_their_role_and_state(runner, cast):
+    runner.invoke(main, ["user", "disable", "charlie"])
+    result = runner.invoke(main, ["user", "list"])
+    assert result.exit_code == 0, result.output
+    assert [line.split("\t")[:3] for line in result.stdout.splitlines()] == [
+        ["alice", "admin", "enabled"], ["bob", "operator", "enabled"], ["charlie", "viewer", "disabled"]]
+
+
+def test_it_sets_a_forgotten_password_which_logs_in(app, runner, cast, client):
+    result = runner.invoke(main, ["user", "password", "bob"], input="bob's new pass\nbob's new pass\n")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.endswith("\nopsconsole: user bob: a new password\n")
+    assert log_in(client, "bob", "bob's new pass").status_code == 302
+    with app.app_context():
+        entry = list_audit(store.session())[1]
+        assert (entry.action, entry.target, entry.detail, entry.source) == ("users.update", "user:bob",
+                                                                            {"password": "set"}, "cli")
+
+
+@pytest.mark.parametrize("args, field, value", [
+    (["role", "charlie", "operator"], "role", "operator"),
+    (["disable", "bob"], "disabled", True),
+], ids=["role", "disable"])
+def test_it_changes_a_user(app, runner, cast, args, field, value):
+    result = runner.invoke(main, ["user", *args])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert getattr(store.session().get(store.User, cast[args[1]]), field) == value
+
+
+def test_it_enables_a_disabled_user_again(runner, cast, client):
+    runner.invoke(main, ["user", "disable", "bob"])
+    assert log_in(client, "bob").status_code == 401
+    assert runner.invoke(main, ["user", "enable", "bob"]).exit_code == 0
+    assert log_in(client, "bob").status_code == 302
+
+
+def test_it_names_an_unknown_user_before_asking_for_a_password(runner, cast):
+    result = runner.invoke(main, ["user", "password", "dave"], input="")
+    assert result.exit_code == 2 and "no user 'dave'" in result.stderr and "Password" not in result.stderr
+
+
+def test_it_keeps_the_last_enabled_admin(runner, cast):
+    result = runner.invoke(main, ["user", "disable", "alice"])
+    assert result.exit_code == 1 and "the last enabled admin" in result.stderr

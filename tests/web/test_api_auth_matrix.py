@@ -19,6 +19,7 @@ def scaling_home(stack) -> str:
     """The session's running stack (no replicas), so the scale endpoints' examples can succeed: a dry run, a read."""
     return str(stack.layout.home)
 CALLERS = (*REFUSED, *auth.ROLES)
+SESSION_ONLY = {f"POST {PREFIX}/me/password"}
 
 
 def expected(route: Route, caller: str) -> str:
@@ -63,6 +64,7 @@ def _path(app, route: Route) -> str:
         "<int:incident_id>": lambda: stored_incident(app),
         "<silence_id>": lambda: fresh_silence(app),
         "<int:policy_id>": lambda: stored_policy(app),
+        "<name>": lambda: fresh_user(app),
     }
     return re.sub(r"<[^>]+>", lambda match: fillers[match.group(0)](), route.path)
 
@@ -72,6 +74,14 @@ def fresh_token(app) -> str:
     with app.app_context():
         _, token = auth.create_token(store.session(), role="viewer", name="matrix victim")
     return str(token.id)
+
+
+def fresh_user(app) -> str:
+    """The name of a fresh viewer, so that changing them can succeed."""
+    with app.app_context():
+        db = store.session()
+        return auth.create_user(db, name=f"matrix-{len(auth.list_users(db))}", password="a long password",
+                                role="viewer").name
 
 
 def stored_rule(app) -> str:
@@ -130,7 +140,8 @@ def test_it_gives_each_caller_what_the_declared_role_says(app, client, creds, ro
     for caller in (*CALLERS, "shared") if route.token else CALLERS:
         response = call(client, app, creds, route, caller)
         statuses[caller] = response.status_code
-        if response.status_code in (401, 403):
+        # a 403 of the role check says "forbidden"; others are the route's own refusals past auth (a wrong password)
+        if response.status_code == 401 or response.status_code == 403 and response.json["error"] == "forbidden":
             observed[caller] = str(response.status_code)
             assert response.json["error"] and response.json["detail"]
             if response.status_code == 401:
@@ -140,8 +151,10 @@ def test_it_gives_each_caller_what_the_declared_role_says(app, client, creds, ro
             assert response.status_code < 500 or response.status_code in route.errors, response.get_data(as_text=True)
             observed[caller] = "pass"
     assert observed == {caller: expected(route, caller) for caller in observed}, statuses
-    # passing auth is not enough: the example request must succeed for somebody
-    assert any(200 <= status < 300 for status in statuses.values()), statuses
+    # passing auth is not enough: the example request must succeed for somebody (a password change only for a
+    # logged-in user, which the matrix's token callers are not: tests/web/test_api_users.py has it succeed)
+    if f"{route.method} {route.path}" not in SESSION_ONLY:
+        assert any(200 <= status < 300 for status in statuses.values()), statuses
 
 
 def test_it_declares_a_role_for_every_api_rule(app):
