@@ -26,10 +26,11 @@ NAV = (
     ("silences.index", "Silences"),
     ("oncall.index", "On-call"),
     ("scaling.index", "Scaling"),
+    ("users.index", "Users"),
     ("audit.index", "Audit"),
 )
 # areas shown in the menu only to callers holding at least this role
-NAV_ROLES = {"audit.index": "admin"}
+NAV_ROLES = {"users.index": "admin", "audit.index": "admin"}
 
 
 def init_app(app: Flask) -> None:

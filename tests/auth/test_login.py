@@ -86,7 +86,8 @@ def test_it_audits_success_and_failure_without_the_password(app, cast, client):
 
 def test_it_shows_who_is_logged_in(charlie):
     html = charlie.get("/login").get_data(as_text=True)
-    assert "charlie · viewer" in html and "Log out" in html
+    assert '<a href="/account" title="your account: change your password">charlie</a> · viewer' in html
+    assert "Log out" in html
 
 
 def test_it_sets_an_httponly_lax_session_cookie(cast, client):

@@ -11,7 +11,7 @@ def test_it_ends_the_session(alice):
 
 def test_it_is_refused_without_a_csrf_token(alice):
     assert alice.post("/logout").status_code == 400
-    assert "alice · admin" in alice.get("/login").get_data(as_text=True)
+    assert "alice</a> · admin" in alice.get("/login").get_data(as_text=True)
 
 
 def test_it_is_not_a_get(alice):

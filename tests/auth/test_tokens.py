@@ -33,7 +33,8 @@ def test_it_authenticates_a_bearer_token(app, tokens):
 def test_it_ignores_the_session_when_a_bad_token_is_sent(app, alice):
     # alice's cookie rides along, but the request is judged by the token it presents
     response = alice.get("/login", headers={"Authorization": "Bearer osc_000000000000_nope"})
-    assert "alice · admin" not in response.get_data(as_text=True)
+    assert "alice</a> · admin" not in response.get_data(as_text=True)
+    assert "alice</a> · admin" in alice.get("/login").get_data(as_text=True)
 
 
 def test_it_returns_none_without_credentials(app):
