@@ -86,6 +86,14 @@ def code_stamp(root: Path) -> str:
                     if "__pycache__" not in p.parts and p.is_file()), default=0))
 
 
+def login_hint(shown: str | None) -> str:
+    """How to log in: as the admin whose password this run showed, else with a user made before (whose password
+    the CLI sets anew when forgotten)."""
+    if shown:
+        return f"log in as {shown} with the password shown above"
+    return "log in as a console user (a forgotten password: opsconsole user password NAME)"
+
+
 @click.command()
 @click.option("--no-load", is_flag=True, help="Do not start the background load.")
 def demo(no_load: bool) -> None:
@@ -101,7 +109,7 @@ def demo(no_load: bool) -> None:
     if not no_load:
         start_background(layout, "loadgen", ("load", "--url", gateway, *DEMO_LOAD))
     # here, not in the background console: a generated password must reach the terminal, not its log
-    first_admin()
+    shown = first_admin()
     shipped = shipped_for_demo(SHIPPED_RULES) if SHIPPED_RULES.is_dir() else None
     if shipped:
         click.echo(f"opsconsole: first run: {shipped}", err=True)
@@ -120,4 +128,5 @@ def demo(no_load: bool) -> None:
     click.echo(f"  Alertmanager          http://{HOST}:{ports.alertmanager}")
     click.echo(f"  Elasticsearch         http://{HOST}:{ports.elasticsearch}")
     click.echo(f"  Jaeger query API      http://{HOST}:{ports.jaeger_query}")
+    click.echo(f"  {login_hint(shown)}")
     click.echo("  stop everything with: opsconsole stack down")

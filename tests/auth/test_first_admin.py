@@ -35,7 +35,7 @@ def test_it_does_nothing_when_users_exist(app, cast):
 
 def test_it_prints_the_generated_password_on_stderr_only(app, capsys, caplog):
     with app.app_context():
-        first_admin(environ={})
+        assert first_admin(environ={}) == "admin"
     printed = capsys.readouterr()
     assert printed.out == ""
     password = printed.err.split("with password ")[1].split()[0]
@@ -43,5 +43,5 @@ def test_it_prints_the_generated_password_on_stderr_only(app, capsys, caplog):
     with app.app_context():
         assert verify_password(store.session().scalar(select(User)).password_hash, password)
     with app.app_context():
-        first_admin(environ={})
+        assert first_admin(environ={}) is None
     assert capsys.readouterr().err == ""

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from console.demo import DEMO_REPLICAS, code_stamp, demo_counts, start_background
+from console.demo import DEMO_REPLICAS, code_stamp, demo_counts, login_hint, start_background
 from deploy.local import process
 from deploy.local.layout import Layout
 
@@ -67,3 +67,11 @@ def test_it_reuses_a_running_process_when_no_code_is_named(tmp_path):
 ], ids=["first run: the demo's counts", "the gateway runs: its count stays", "all run: nothing asked"])
 def test_it_asks_replicas_only_of_services_not_running(running, asked):
     assert demo_counts(running) == asked
+
+
+@pytest.mark.parametrize("shown, hint", [
+    ("admin", "log in as admin with the password shown above"),
+    (None, "log in as a console user (a forgotten password: opsconsole user password NAME)"),
+], ids=["first run", "later runs"])
+def test_it_says_how_to_log_in(shown, hint):
+    assert login_hint(shown) == hint
