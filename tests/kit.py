@@ -53,7 +53,7 @@ def serving(app, port: int = 0) -> Iterator[str]:
 
 
 @contextmanager
-def browser_page(url: str, name: str, *, height: int = 1000, timezone_id: str | None = None):
+def browser_page(url: str, name: str, *, width: int = 1280, height: int = 1000, timezone_id: str | None = None):
     """A page of Debian's Chromium (never a downloaded browser) logged in to the console at ``url`` as ``name``;
     ``timezone_id`` (say "America/New_York") sets the browser's time zone."""
     from playwright.sync_api import sync_playwright
@@ -61,7 +61,7 @@ def browser_page(url: str, name: str, *, height: int = 1000, timezone_id: str | 
     with sync_playwright() as p:
         browser = p.chromium.launch(**CHROMIUM)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": height}, timezone_id=timezone_id)
+            page = browser.new_page(viewport={"width": width, "height": height}, timezone_id=timezone_id)
             page.set_default_timeout(20_000)
             page.goto(f"{url}/login")
             page.fill("input[name=name]", name)

@@ -38,7 +38,7 @@ def test_prometheus_down_is_a_banner_on_the_pages_and_a_503_from_the_api(console
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert 'role="alert"' in text and "Prometheus did not answer" in text and "payments-availability" in text
-    assert '<td class="num">99.5 % over 30d</td>' in text  # the objective and its window, one column
+    assert '<td class="num objective">99.5 % over 30d</td>' in text  # the objective and its window, one column
     detail = viewer.get("/slos/payments-availability")
     assert detail.status_code == 200 and "Generated rules" in detail.get_data(as_text=True)
     answer = viewer.get("/api/v1/slos")

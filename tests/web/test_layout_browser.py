@@ -1,0 +1,26 @@
+"""Every page on a 1024 px screen: the menu on one line, nothing wider than the screen (Debian's Chromium)."""
+from __future__ import annotations
+
+from console import auth, store
+from kit import browser_page
+
+PAGES = ("/", "/services?range=1h", "/logs?range=1h", "/traces?range=1h", "/rules", "/slos", "/incidents",
+         "/silences", "/oncall", "/scaling", "/users", "/audit", "/account")
+
+
+def test_it_fits_every_page_on_a_1024_px_screen(app, creds, live_url):
+    with app.app_context():
+        # the audit log's widest kind of row: a long actor, a path as target, a long detail
+        auth.record_audit(principal=auth.Principal(name="shared-token:alertmanager_token", role="admin", via="token"),
+                          action="rules.import", target="rules:/srv/opsconsole/checkout/rules/alerts", result="ok",
+                          source="127.0.0.1", detail={"created": 3, "slos": ["gateway-availability"] * 4})
+        store.session().commit()
+    with browser_page(live_url, "alice", width=1024) as page:
+        for path in PAGES:
+            page.goto(live_url + path)
+            page.wait_for_load_state("networkidle")
+            assert page.evaluate("document.documentElement.scrollWidth") <= 1024, path
+            # one line of menu: as tall as one of its links
+            nav, link = page.evaluate("[document.querySelector('.topbar nav').getBoundingClientRect().height,"
+                                      " document.querySelector('.topbar nav a').getBoundingClientRect().height]")
+            assert nav < 1.5 * link, path
