@@ -23,7 +23,7 @@ from console.correlate.window import iso
 from console.errors import BackendError, Conflict
 from console.store import utcnow
 from console.web.dashboard_models import NAME
-from console.web.pages import page_or_partial
+from console.web.pages import audit_change, page_or_partial
 
 bp = Blueprint("incidents", __name__)
 
@@ -88,14 +88,14 @@ def take_ack_link(token: str):
     try:
         incident = ack_links.take(db, ack_signer(), _token(token), now=utcnow(), source=request.remote_addr)
     except ack_links.AckLinkRefused as e:
-        _audit("incidents.ack", "ack-link", f"refused_{e.reason}", {"via": "ack link"})
+        audit_change("incidents.ack", "ack-link", f"refused_{e.reason}", {"via": "ack link"})
         return _ack_refused(e)
     except Conflict as e:
         db.rollback()
         # the link may be spent by now (someone took the incident between our check and the ack): read it by id
         incident_id, _ = ack_signer().loads(token)
         return render_template("incidents/ack.html", incident=incidents.get(db, incident_id), banner=str(e)), 409
-    _audit("incidents.ack", f"incident:{incident.id}", "ok", {"via": "ack link"})
+    audit_change("incidents.ack", f"incident:{incident.id}", "ok", {"via": "ack link"})
     return render_template("incidents/ack.html", incident=incident, done=True)
 
 
@@ -159,10 +159,10 @@ def silence(incident_id: int):
     try:
         silence_id = get_backend("alertmanager").create_silence(matchers, now, ends, actor, comment)
     except BackendError as e:
-        _audit("silences.create", "silence", "error", {"incident_id": incident_id, "error": str(e)})
+        audit_change("silences.create", "silence", "error", {"incident_id": incident_id, "error": str(e)})
         return _page(incident, silence_error=f"Alertmanager did not take the silence: {e}", status=503)
     incidents.record_silence(store.session(), incident_id, silence_id=silence_id, until=ends, actor=actor, now=now)
-    _audit("silences.create", f"silence:{silence_id}", "ok",
+    audit_change("silences.create", f"silence:{silence_id}", "ok",
            {"incident_id": incident_id, "matchers": [m.as_dict() for m in matchers]})
     return redirect(url_for("incidents.detail", incident_id=incident_id))
 
@@ -175,11 +175,11 @@ def unsilence(incident_id: int, silence_id: str):
     try:
         get_backend("alertmanager").expire_silence(silence_id)
     except BackendError as e:
-        _audit("silences.expire", f"silence:{silence_id}", "error", {"incident_id": incident_id})
+        audit_change("silences.expire", f"silence:{silence_id}", "error", {"incident_id": incident_id})
         return _page(incident, silence_error=f"Alertmanager did not expire the silence: {e}", status=503)
     actor = auth.current_principal().name
     incidents.record_unsilence(store.session(), incident_id, silence_id=silence_id, actor=actor, now=utcnow())
-    _audit("silences.expire", f"silence:{silence_id}", "ok", {"incident_id": incident_id})
+    audit_change("silences.expire", f"silence:{silence_id}", "ok", {"incident_id": incident_id})
     return redirect(url_for("incidents.detail", incident_id=incident_id))
 
 
@@ -231,15 +231,11 @@ def _act(action: str, incident_id: int, change):
     try:
         change(store.session(), auth.current_principal().name, utcnow())
     except Conflict as e:
-        _audit(action, f"incident:{incident_id}", "conflict", {})
+        audit_change(action, f"incident:{incident_id}", "conflict", {})
         return _page(_get(incident_id), banner=str(e), status=409)
-    _audit(action, f"incident:{incident_id}", "ok", {})
+    audit_change(action, f"incident:{incident_id}", "ok", {})
     return redirect(url_for("incidents.detail", incident_id=incident_id))
 
-
-def _audit(action: str, target: str, result: str, detail: dict) -> None:
-    auth.record_audit(principal=auth.current_principal(), action=action, target=target, result=result,
-                      source=request.remote_addr, detail=detail)
 
 
 def _get(incident_id: int):

@@ -6,7 +6,7 @@ page shows what the channel answers right now; it is audited as ``oncall.test_ch
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template
 from sqlalchemy import func, select
 
 from console import auth, store
@@ -16,7 +16,7 @@ from console.alerts.models import Delivery
 from console.alerts.notify import Message
 from console.errors import NotifyError
 from console.store import utcnow
-from console.web.pages import current_role_allows
+from console.web.pages import audit_change, current_role_allows
 
 bp = Blueprint("oncall", __name__)
 
@@ -52,12 +52,8 @@ def test_channel(name: str):
     try:
         channel.send(message)
     except NotifyError as e:
-        _audit(name, "failed", {"error": e.detail[:500]})
+        audit_change("oncall.test_channel", f"channel:{name}", "failed", {"error": e.detail[:500]})
         return _page(result=(name, e.detail, False), status=502)
-    _audit(name, "ok", {"target": channel.target})
+    audit_change("oncall.test_channel", f"channel:{name}", "ok", {"target": channel.target})
     return _page(result=(name, f"sent to {channel.target}", True))
 
-
-def _audit(name: str, result: str, detail: dict) -> None:
-    auth.record_audit(principal=auth.current_principal(), action="oncall.test_channel", target=f"channel:{name}",
-                      result=result, source=request.remote_addr, detail=detail)

@@ -50,6 +50,13 @@ def current_role_allows(role: str) -> bool:
     return principal is not None and auth.role_allows(principal.role, role)
 
 
+def audit_change(action: str, target: str, result: str, detail: dict | None = None) -> None:
+    """Audit a change asked for through a page: by whoever is logged in (nobody, on an ack link), from the
+    request's address; the same words as the API's audit lines."""
+    auth.record_audit(principal=auth.current_principal(), action=action, target=target, result=result,
+                      source=request.remote_addr, detail=detail)
+
+
 def wants_partial() -> bool:
     """Whether htmx made this request (it then swaps in a fragment, not a page)."""
     return request.headers.get("HX-Request") == "true"

@@ -20,7 +20,7 @@ from console.rules.apply import ApplyFailed
 from console.rules.backtest import MAX_BACKTEST_POINTS, backtest, chart_columns
 from console.rules.model import Rule
 from console.rules.promtool import ERROR, Problem, check_rules
-from console.web.pages import current_role_allows, wants_partial
+from console.web.pages import audit_change, current_role_allows, wants_partial
 
 bp = Blueprint("rules", __name__)
 
@@ -148,28 +148,24 @@ def _editor(row, *, values: dict[str, str], problems: list[Problem] = (), banner
     return page, status
 
 
-def _audit(action: str, target_name: str, result: str, detail: dict) -> None:
-    auth.record_audit(principal=auth.current_principal(), action=action, target=target_name, result=result,
-                      source=request.remote_addr, detail=detail)
-
 
 def _change(action: str, target_name: str, detail: dict, change, row, values, problems=()):
     """Run a change through ``manage``; a refusal re-renders the editor with why, and is audited."""
     try:
         saved = change()
     except RuleInvalid as e:
-        _audit(action, target_name, "invalid_rule", detail)
+        audit_change(action, target_name, "invalid_rule", detail)
         return _editor(row, values=values, problems=e.problems, status=422)
     except Conflict as e:
-        _audit(action, target_name, "conflict", detail)
+        audit_change(action, target_name, "conflict", detail)
         return _editor(row, values=values, problems=problems, banner=str(e), status=409)
     except ApplyFailed as e:
-        _audit(action, target_name, "rules_not_applied", detail)
+        audit_change(action, target_name, "rules_not_applied", detail)
         return _editor(row, values=values, problems=problems, banner=f"Not applied, nothing changed: {e}", status=503)
     except BackendError as e:
-        _audit(action, target_name, "error", detail)
+        audit_change(action, target_name, "error", detail)
         return _editor(row, values=values, problems=problems, banner=str(e), status=502)
-    _audit(action, f"rule:{saved.id}", "ok", {**detail, "version": saved.version})
+    audit_change(action, f"rule:{saved.id}", "ok", {**detail, "version": saved.version})
     return redirect(url_for("rules.rule", rule_id=saved.id, saved=saved.version), 303)
 
 
@@ -195,7 +191,7 @@ def new():
     name = f"rule:{values['group']}/{values['alert']}"
     detail = {"group": values["group"], "alert": values["alert"], "reason": values["reason"]}
     if problems:
-        _audit("rules.create", name, "invalid_rule", detail)
+        audit_change("rules.create", name, "invalid_rule", detail)
         return _editor(None, values=values, problems=problems, status=422)
     return _change("rules.create", name, detail,
                    lambda: manage.create(store.session(), target(), rule, actor=auth.current_principal().actor,
@@ -218,7 +214,7 @@ def save(rule_id: int):
     values, rule, problems = _submitted()
     detail = {"reason": values["reason"]}
     if problems:
-        _audit("rules.update", f"rule:{rule_id}", "invalid_rule", detail)
+        audit_change("rules.update", f"rule:{rule_id}", "invalid_rule", detail)
         return _editor(row, values=values, problems=problems, status=422)
     return _change("rules.update", f"rule:{rule_id}", detail,
                    lambda: manage.update(store.session(), target(), row, rule, actor=auth.current_principal().actor,

@@ -30,7 +30,7 @@ from console.web.api_scale import ScaleRequest, scale_failure
 from console.web.dashboard import request_window
 from console.store import utcnow
 from console.web.dashboard_data import now
-from console.web.pages import current_role_allows, page_or_partial
+from console.web.pages import audit_change, current_role_allows, page_or_partial
 
 bp = Blueprint("scaling", __name__)
 
@@ -141,10 +141,6 @@ def _editor(record: PolicyRecord | None, text: str, *, problems=(), banner: str 
                            versions=versions, may_edit=current_role_allows("operator")), status
 
 
-def _audit(name: str, result: str, detail: dict) -> None:
-    auth.record_audit(principal=auth.current_principal(), action=AUDIT_ACTION, target=f"scaling-policy:{name}",
-                      result=result, source=request.remote_addr, detail=detail)
-
 
 def _posted() -> str:
     text = request.form.get("document", "")
@@ -164,15 +160,15 @@ def _save(record: PolicyRecord | None, text: str):
         problems.append(PolicyError("metadata.name", f"a policy named {policy.name} exists: edit it on its page"))
     name = policy.name if policy is not None else (record.name if record is not None else "new")
     if problems:
-        _audit(name, "invalid_policy", {"problems": [str(p) for p in problems]})
+        audit_change(AUDIT_ACTION, f"scaling-policy:{name}", "invalid_policy", {"problems": [str(p) for p in problems]})
         return _editor(record, text, problems=problems, status=422)
     try:
         saved = service.save_policy(db, policy, actor=auth.current_principal().actor)
     except Conflict as e:
         db.rollback()
-        _audit(name, "conflict", {"target": policy.target})
+        audit_change(AUDIT_ACTION, f"scaling-policy:{name}", "conflict", {"target": policy.target})
         return _editor(record, text, banner=str(e), status=409)
-    _audit(name, "ok", {"target": saved.target, "version": saved.version})
+    audit_change(AUDIT_ACTION, f"scaling-policy:{name}", "ok", {"target": saved.target, "version": saved.version})
     return redirect(url_for("scaling.target", target=saved.target, saved=saved.version), 303)
 
 

@@ -20,7 +20,7 @@ from console.errors import BackendError
 from console.store import utcnow
 from console.web.api_silences import MatcherIn, SilenceIn
 from console.web.incidents import DURATIONS
-from console.web.pages import current_role_allows
+from console.web.pages import audit_change, current_role_allows
 
 bp = Blueprint("silences", __name__)
 
@@ -53,9 +53,9 @@ def create():
         silence_id = get_backend("alertmanager").create_silence(
             matchers, now, now + datetime.timedelta(seconds=seconds), auth.current_principal().name, form["comment"])
     except BackendError as e:
-        _audit("silences.create", "silence", "error", {"matchers": [m.as_dict() for m in matchers], "error": str(e)})
+        audit_change("silences.create", "silence", "error", {"matchers": [m.as_dict() for m in matchers], "error": str(e)})
         return _page(form=form, problem=f"Alertmanager did not take the silence: {e}", status=503)
-    _audit("silences.create", f"silence:{silence_id}", "ok", {"matchers": [m.as_dict() for m in matchers]})
+    audit_change("silences.create", f"silence:{silence_id}", "ok", {"matchers": [m.as_dict() for m in matchers]})
     return redirect(url_for("silences.index", made=silence_id))
 
 
@@ -66,12 +66,12 @@ def expire(silence_id: str):
     try:
         get_backend("alertmanager").expire_silence(silence_id)
     except BackendError as e:
-        _audit("silences.expire", f"silence:{silence_id}", "error", {"error": str(e)})
+        audit_change("silences.expire", f"silence:{silence_id}", "error", {"error": str(e)})
         # Alertmanager 0.25 answers 500 "silence not found" for an unknown id, and 422 for one that is not a UUID
         unknown = e.status in (400, 404, 422) or "silence not found" in e.detail
         return _page(problem=f"no silence {silence_id[:40]}" if unknown
                      else f"Alertmanager did not expire the silence: {e}", status=404 if unknown else 503)
-    _audit("silences.expire", f"silence:{silence_id}", "ok", {})
+    audit_change("silences.expire", f"silence:{silence_id}", "ok", {})
     return redirect(url_for("silences.index"))
 
 
@@ -107,7 +107,3 @@ def _muting(silences: list[Silence], alerts: list[Alert]) -> dict[str, list[Aler
             by_silence.setdefault(silence_id, []).append(alert)
     return by_silence
 
-
-def _audit(action: str, target: str, result: str, detail: dict) -> None:
-    auth.record_audit(principal=auth.current_principal(), action=action, target=target, result=result,
-                      source=request.remote_addr, detail=detail)

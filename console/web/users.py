@@ -13,6 +13,7 @@ from console.auth.users import change_own_password, create_user, find_user, upda
 from console.auth.views import login_stamp
 from console.errors import Conflict, UsageProblem
 from console.store import User
+from console.web.pages import audit_change
 
 bp = Blueprint("users", __name__)
 
@@ -35,9 +36,9 @@ def create():
     try:
         create_user(store.session(), name=name, password=form["password"], role=form["role"])
     except (UsageProblem, Conflict) as e:
-        _audit("users.create", name, "failed", {"role": form["role"], "error": str(e)})
+        audit_change("users.create", f"user:{name[:64]}", "failed", {"role": form["role"], "error": str(e)})
         return _page(form=form, problem=str(e), status=409 if isinstance(e, Conflict) else 422)
-    _audit("users.create", name, "ok", {"role": form["role"]})
+    audit_change("users.create", f"user:{name[:64]}", "ok", {"role": form["role"]})
     flash(f"Added {name} ({form['role']}).")
     return redirect(url_for("users.index"))
 
@@ -55,9 +56,9 @@ def update(name: str):
     try:
         update_user(store.session(), user, **changes)
     except (UsageProblem, Conflict) as e:
-        _audit("users.update", name, "failed", {**detail, "error": str(e)})
+        audit_change("users.update", f"user:{name}", "failed", {**detail, "error": str(e)})
         return _page(problem=str(e), status=409 if isinstance(e, Conflict) else 422, editing=name)
-    _audit("users.update", name, "ok", detail)
+    audit_change("users.update", f"user:{name}", "ok", detail)
     if user.id == auth.current_principal().user_id and "password" in changes:
         session["stamp"] = login_stamp(user)  # the admin's own new password keeps this session
     flash(f"{name}: {done}.")
@@ -88,9 +89,9 @@ def change_password():
     except UsageProblem as e:
         return _account_page(problem=str(e), status=422)
     if not changed:
-        _audit("users.change_password", user.name, "failed", {"error": "wrong current password"})
+        audit_change("users.change_password", f"user:{user.name}", "failed", {"error": "wrong current password"})
         return _account_page(problem="the current password is wrong", status=403)
-    _audit("users.change_password", user.name, "ok", {})
+    audit_change("users.change_password", f"user:{user.name}", "ok", {})
     session["stamp"] = login_stamp(user)
     flash("Password changed; your other sessions have ended.")
     return redirect(url_for("users.account"))
@@ -117,7 +118,3 @@ def _page(*, form: dict | None = None, problem: str = "", status: int = 200, edi
 def _account_page(*, problem: str = "", status: int = 200):
     return render_template("users/account.html", problem=problem), status
 
-
-def _audit(action: str, name: str, result: str, detail: dict) -> None:
-    auth.record_audit(principal=auth.current_principal(), action=action, target=f"user:{name[:64]}", result=result,
-                      source=request.remote_addr, detail=detail)
