@@ -98,8 +98,10 @@ def update(name: str, body: UserUpdate):
     if user is None:
         raise ApiError(404, "not_found", f"no user {name[:64]!r}")
     password = body.password.get_secret_value() if body.password else None
-    return UserOut.model_validate(update_user(store.session(), user, role=body.role, disabled=body.disabled,
-                                              password=password))
+    update_user(store.session(), user, role=body.role, disabled=body.disabled, password=password)
+    if password and current_principal().via == "session" and current_principal().user_id == user.id:
+        session["stamp"] = login_stamp(user)  # an admin's own new password keeps the session that set it
+    return UserOut.model_validate(user)
 
 
 @route(bp, "POST", "/me/password", role="viewer", body=PasswordChange, status=204, errors=(403,),

@@ -115,3 +115,11 @@ def test_it_tells_a_token_it_has_no_password(client, creds):
     response = client.post("/api/v1/me/password", headers=creds.header("viewer"),
                            json={"current_password": PASSWORD, "new_password": "a new long password"})
     assert response.status_code == 403 and response.json["error"] == "no_password"
+
+
+def test_it_keeps_the_session_of_an_admin_who_sets_their_own_password(client, creds):
+    csrf = log_in(client, "alice")
+    response = client.patch("/api/v1/users/alice", headers={"X-CSRFToken": csrf},
+                            json={"password": "alice's new password"})
+    assert response.status_code == 200
+    assert client.get("/api/v1/me").json["name"] == "alice"
