@@ -20,6 +20,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from console.web import silences as silence_pages
     from console.web import rules as rule_pages
     from console.web import slos as slo_pages
+    from console.web import tokens as token_pages
     from console.web import users as user_pages
 
     app = Flask(__name__, static_folder="web/static", template_folder="web/templates")
@@ -42,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(audit.bp)
     for area in (dashboard.bp, services.bp, traces.bp, logs.bp, rule_pages.bp, scaling_pages.bp,
-                 incident_pages.bp, silence_pages.bp, oncall_page.bp, slo_pages.bp, user_pages.bp):
+                 incident_pages.bp, silence_pages.bp, oncall_page.bp, slo_pages.bp, user_pages.bp,
+                 token_pages.bp):
         app.register_blueprint(area)
     return app

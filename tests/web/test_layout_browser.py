@@ -5,7 +5,7 @@ from console import auth, store
 from kit import browser_page
 
 PAGES = ("/", "/services?range=1h", "/logs?range=1h", "/traces?range=1h", "/rules", "/slos", "/incidents",
-         "/silences", "/oncall", "/scaling", "/users", "/audit", "/account")
+         "/silences", "/oncall", "/scaling", "/users", "/tokens", "/audit", "/account")
 
 
 def test_it_fits_every_page_on_a_1024_px_screen(app, creds, live_url):

@@ -124,3 +124,8 @@ def test_it_refuses_a_bad_password_change(app, creds, form, status, says):
     response = post(client, csrf, "/account/password", **form)
     assert response.status_code == status and says in response.text
     log_in(app.test_client(), "charlie")
+
+
+def test_it_keeps_the_session_of_an_admin_who_sets_their_own_password(client, admin):
+    assert post(client, admin, "/users/alice", password="alice's new password").status_code == 302
+    assert client.get("/api/v1/me").json["name"] == "alice"
