@@ -31,12 +31,21 @@ NAV = (
 )
 # areas shown in the menu only to callers holding at least this role
 NAV_ROLES = {"users.index": "admin", "audit.index": "admin"}
+# a page marks its area in the menu by its blueprint; these blueprints belong to another's area
+AREA_OF = {"tokens": "users"}
 
 
 def init_app(app: Flask) -> None:
     """Give every template the menu of the areas that exist."""
     app.context_processor(lambda: {"nav_items": [(e, label) for e, label in NAV
-                                                 if e in app.view_functions and _may_see(e)]})
+                                                 if e in app.view_functions and _may_see(e)],
+                                   "nav_current": current_area()})
+
+
+def current_area() -> str | None:
+    """The menu entry of the page being served: its area's (a service's page is under Services), if any."""
+    blueprint = AREA_OF.get(request.blueprint, request.blueprint)
+    return next((e for e, _ in NAV if e.split(".")[0] == blueprint), None)
 
 
 def _may_see(endpoint: str) -> bool:

@@ -55,3 +55,13 @@ def test_it_serves_the_vendored_htmx(client):
     response = client.get("/static/htmx.min.js")
     assert response.status_code == 200 and b"htmx" in response.data[:200]
     response.close()
+
+
+@pytest.mark.parametrize("path, area", [
+    ("/services?range=15m", 'aria-current="page">Services</a>'),
+    ("/services/payments?range=15m", 'aria-current="true">Services</a>'),  # a page inside the area
+    ("/slos/no-such-slo", 'aria-current="true">SLOs</a>'),
+])
+def test_it_marks_the_area_of_the_page_in_the_menu(client, path, area):
+    menu = client.get(path).get_data(as_text=True).split("</nav>")[0]
+    assert area in menu and menu.count("aria-current") == 1
