@@ -1,5 +1,5 @@
-"""``opsconsole token create`` and ``opsconsole user ...`` (create, list, password, role, disable, enable), and the
-first admin at ``serve``/``demo``."""
+"""``opsconsole token ...`` (create, list, revoke) and ``opsconsole user ...`` (create, list, password, role,
+disable, enable), and the first admin at ``serve``/``demo``."""
 from __future__ import annotations
 
 import getpass
@@ -92,6 +92,39 @@ def token_create(role: str, name: str, expires: str | None) -> None:
         record_audit(principal=_cli_principal(), action="tokens.create", target=f"token:{stored.id}", result=OK,
                      source="cli", detail={"name": name, "role": role, "prefix": stored.prefix})
     click.echo(clear)
+
+
+@token.command("list")
+def token_list() -> None:
+    """Every token, oldest first: id, name, role, prefix, state, expiry, last use (never a secret)."""
+    from console import store
+    from console.auth import list_tokens
+    from console.auth.tokens import token_state
+    from console.store import utcnow
+
+    def when(at) -> str:
+        return f"{at:%Y-%m-%d %H:%M}" if at else "never"
+
+    now = utcnow()
+    with console_app():
+        for t in list_tokens(store.session()):
+            click.echo(f"{t.id}\t{t.name}\t{t.role}\t{t.prefix}\t{token_state(t, now)}\texpires {when(t.expires_at)}"
+                       f"\tused {when(t.last_used_at)}")
+
+
+@token.command("revoke")
+@click.argument("token_id", type=click.IntRange(min=1, max=2**63 - 1))
+def token_revoke(token_id: int) -> None:
+    """Revoke the token TOKEN_ID (from token list) at once."""
+    from console import store
+    from console.auth import OK, record_audit, revoke_token
+
+    with console_app():
+        if not revoke_token(store.session(), token_id):
+            raise UsageProblem(f"no live token {token_id} (opsconsole token list shows them)")
+        record_audit(principal=_cli_principal(), action="tokens.revoke", target=f"token:{token_id}", result=OK,
+                     source="cli")
+    click.echo(f"opsconsole: token {token_id} revoked", err=True)
 
 
 @click.group()

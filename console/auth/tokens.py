@@ -56,6 +56,13 @@ def list_tokens(db: Session) -> list[ApiToken]:
     return list(db.scalars(select(ApiToken).order_by(ApiToken.id)))
 
 
+def token_state(token: ApiToken, now: datetime) -> str:
+    """``revoked``, ``expired`` or ``active`` at ``now``."""
+    if token.revoked_at is not None:
+        return "revoked"
+    return "active" if token.is_usable(now) else "expired"
+
+
 def principal_for_token(db: Session, token: str, *, now: datetime | None = None) -> Principal | None:
     """The principal of a presented token, or None if it is malformed, unknown, wrong, expired or revoked."""
     parts = token.split("_", 2)

@@ -10,6 +10,7 @@ from datetime import timedelta
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from console import auth, store
+from console.auth.tokens import token_state
 from console.errors import UsageProblem
 from console.store import ApiToken, utcnow
 from console.web.pages import audit_change
@@ -57,13 +58,6 @@ def revoke(token_id: int):
     audit_change("tokens.revoke", f"token:{token_id}", "ok", {"name": token.name})
     flash(f"Revoked token {token.name} ({token.prefix}): it is refused from now on.")
     return redirect(url_for("tokens.index"))
-
-
-def token_state(token: ApiToken, now) -> str:
-    """``revoked``, ``expired`` or ``active``."""
-    if token.revoked_at is not None:
-        return "revoked"
-    return "active" if token.is_usable(now) else "expired"
 
 
 def _page(*, form: dict | None = None, problem: str = "", status: int = 200, minted=None):

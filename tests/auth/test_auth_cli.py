@@ -126,3 +126,25 @@ def test_it_names_an_unknown_user_before_asking_for_a_password(runner, cast):
 def test_it_keeps_the_last_enabled_admin(runner, cast):
     result = runner.invoke(main, ["user", "disable", "alice"])
     assert result.exit_code == 1 and "the last enabled admin" in result.stderr
+
+
+def test_it_lists_tokens_without_secrets(runner):
+    clear = runner.invoke(main, ["token", "create", "--role", "viewer", "--name", "grafana"]).stdout.strip()
+    result = runner.invoke(main, ["token", "list"])
+    assert result.exit_code == 0, result.output
+    (line,) = result.stdout.splitlines()
+    assert line.split("\t")[1:5] == ["grafana", "viewer", clear.split("_")[1], "active"]
+    assert clear.split("_", 2)[2] not in result.stdout
+
+
+def test_it_revokes_a_token(app, runner):
+    clear = runner.invoke(main, ["token", "create", "--role", "viewer"]).stdout.strip()
+    with app.app_context():
+        (token,) = list_tokens(store.session())
+    result = runner.invoke(main, ["token", "revoke", str(token.id)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert principal_for_token(store.session(), clear) is None
+        assert list_audit(store.session())[0].action == "tokens.revoke"
+    again = runner.invoke(main, ["token", "revoke", str(token.id)])
+    assert again.exit_code == 2 and f"no live token {token.id}" in again.stderr
