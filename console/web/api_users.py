@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import datetime
 
-from flask import session
+from flask import request, session
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from console import auth, store
 from console.auth.users import NAME, change_own_password, find_user, update_user
+from console.auth.throttle import WRONG_PASSWORD, password_change_retry_after
 from console.auth.views import login_stamp
-from console.store import User
+from console.store import User, utcnow
 from console.web.apiroutes import ApiError, Role, area_blueprint, audit_target, current_principal, route
 
 bp = area_blueprint("users")
@@ -104,7 +105,7 @@ def update(name: str, body: UserUpdate):
     return UserOut.model_validate(user)
 
 
-@route(bp, "POST", "/me/password", role="viewer", body=PasswordChange, status=204, errors=(403,),
+@route(bp, "POST", "/me/password", role="viewer", body=PasswordChange, status=204, errors=(403, 429),
        summary="Change your own password (a logged-in user, not a token); your other sessions end")
 def change_password(body: PasswordChange):
     """Set the caller's new password once the current one is proven; this session stays logged in."""
@@ -113,8 +114,12 @@ def change_password(body: PasswordChange):
     user = store.session().get(User, principal.user_id) if principal.via == "session" else None
     if user is None:
         raise ApiError(403, "no_password", "a token has no password: log in as the user whose password it is")
+    wait = password_change_retry_after(store.session(), name=user.name, source=request.remote_addr, now=utcnow())
+    if wait is not None:
+        raise ApiError(429, "throttled", f"too many wrong passwords: try again in {wait} s",
+                       headers={"Retry-After": str(wait)})
     if not change_own_password(store.session(), user, current=body.current_password.get_secret_value(),
                                new=body.new_password.get_secret_value()):
-        raise ApiError(403, "wrong_password", "the current password is wrong")
+        raise ApiError(403, WRONG_PASSWORD, "the current password is wrong")
     session["stamp"] = login_stamp(user)
     return None

@@ -22,11 +22,13 @@ CONVERTERS = {"int": {"type": "integer", "minimum": 0}, "string": {"type": "stri
 ERROR_TEXT = {
     400: "Malformed request (for example a body that is not JSON).",
     401: "No credentials, or an unknown, expired or revoked token.",
-    403: "The caller's role is too low, or a browser session sent no valid X-CSRFToken.",
+    403: "The caller's role is too low, a browser session sent no valid X-CSRFToken, or the endpoint refused the "
+         "caller (its error names why).",
     404: "No such resource.",
     409: "Conflicts with existing state.",
     413: "The body is larger than the endpoint takes.",
     422: "The body or the query failed validation; detail lists pydantic's errors.",
+    429: "Too many failed attempts; Retry-After says in how many seconds to try again.",
     502: "A backend answered with an error.",
     503: "A backend could not be reached.",
 }

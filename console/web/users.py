@@ -6,13 +6,14 @@ the same actions; a refused one comes back on the page with the reason, never as
 """
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
 
 from console import auth, store
 from console.auth.users import change_own_password, create_user, find_user, update_user
+from console.auth.throttle import PASSWORD_CHANGE, password_change_retry_after
 from console.auth.views import login_stamp
 from console.errors import Conflict, UsageProblem
-from console.store import User
+from console.store import User, utcnow
 from console.web.pages import audit_change
 
 bp = Blueprint("users", __name__)
@@ -80,6 +81,12 @@ def change_password():
     user = store.session().get(User, principal.user_id) if principal.via == "session" else None
     if user is None:
         return _account_page(problem="a token has no password", status=403)
+    wait = password_change_retry_after(store.session(), name=user.name, source=request.remote_addr, now=utcnow())
+    if wait is not None:
+        audit_change(PASSWORD_CHANGE, f"user:{user.name}", "throttled", {})
+        response = make_response(_account_page(problem=f"Too many wrong passwords. Try again in {wait} s.", status=429))
+        response.headers["Retry-After"] = str(wait)
+        return response
     new, again = request.form.get("new_password", ""), request.form.get("new_password_again", "")
     if new != again:
         return _account_page(problem="the two new passwords differ", status=422)
@@ -89,9 +96,9 @@ def change_password():
     except UsageProblem as e:
         return _account_page(problem=str(e), status=422)
     if not changed:
-        audit_change("users.change_password", f"user:{user.name}", "failed", {"error": "wrong current password"})
+        audit_change(PASSWORD_CHANGE, f"user:{user.name}", "failed", {"error": "wrong current password"})
         return _account_page(problem="the current password is wrong", status=403)
-    audit_change("users.change_password", f"user:{user.name}", "ok", {})
+    audit_change(PASSWORD_CHANGE, f"user:{user.name}", "ok", {})
     session["stamp"] = login_stamp(user)
     flash("Password changed; your other sessions have ended.")
     return redirect(url_for("users.account"))

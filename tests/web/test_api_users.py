@@ -123,3 +123,13 @@ def test_it_keeps_the_session_of_an_admin_who_sets_their_own_password(client, cr
                             json={"password": "alice's new password"})
     assert response.status_code == 200
     assert client.get("/api/v1/me").json["name"] == "alice"
+
+
+def test_it_stops_guessing_the_current_password_after_five_tries(client, creds):
+    csrf = log_in(client, "bob")
+    guess = {"current_password": "a guess", "new_password": "bob's new password"}
+    assert [client.post("/api/v1/me/password", headers={"X-CSRFToken": csrf}, json=guess).status_code
+            for _ in range(6)] == [403] * 5 + [429]
+    response = client.post("/api/v1/me/password", headers={"X-CSRFToken": csrf},
+                           json={**guess, "current_password": PASSWORD})
+    assert response.status_code == 429 and response.json["error"] == "throttled" and response.headers["Retry-After"]

@@ -129,3 +129,16 @@ def test_it_refuses_a_bad_password_change(app, creds, form, status, says):
 def test_it_keeps_the_session_of_an_admin_who_sets_their_own_password(client, admin):
     assert post(client, admin, "/users/alice", password="alice's new password").status_code == 302
     assert client.get("/api/v1/me").json["name"] == "alice"
+
+
+def test_it_stops_guessing_the_current_password_after_five_tries(app, creds):
+    client = app.test_client()
+    csrf = log_in(client, "charlie")
+    for _ in range(5):
+        post(client, csrf, "/account/password", current_password="a guess", new_password="a new password",
+             new_password_again="a new password")
+    response = post(client, csrf, "/account/password", current_password=PASSWORD, new_password="a new password",
+                    new_password_again="a new password")
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
+    assert "Too many wrong passwords" in response.text
+    log_in(app.test_client(), "charlie")  # the password did not change
