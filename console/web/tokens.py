@@ -17,7 +17,6 @@ from console.web.pages import audit_change
 
 bp = Blueprint("tokens", __name__)
 
-ROLE_CHOICES = ("viewer", "operator", "admin")
 # lifetimes offered by the form, in days; none: the token lives until it is revoked
 LIFETIMES = {"30 days": 30, "90 days": 90, "1 year": 365, "never": None}
 
@@ -43,7 +42,8 @@ def create():
     except UsageProblem as e:
         audit_change("tokens.create", "token", "failed", {"name": form["name"][:128], "error": str(e)})
         return _page(form=form, problem=str(e), status=422)
-    audit_change("tokens.create", f"token:{token.id}", "ok", {"name": token.name, "role": token.role, "prefix": token.prefix})
+    audit_change("tokens.create", f"token:{token.id}", "ok",
+                 {"name": token.name, "role": token.role, "prefix": token.prefix})
     return _page(minted=(token, clear), status=201)
 
 
@@ -62,7 +62,7 @@ def revoke(token_id: int):
 
 def _page(*, form: dict | None = None, problem: str = "", status: int = 200, minted=None):
     tokens = sorted(auth.list_tokens(store.session()), key=lambda t: t.id, reverse=True)
-    return render_template("users/tokens.html", tokens=tokens, roles=ROLE_CHOICES, lifetimes=LIFETIMES,
+    return render_template("users/tokens.html", tokens=tokens, roles=auth.ROLES, lifetimes=LIFETIMES,
                            form=form or {"role": "viewer", "lifetime": "90 days"}, problem=problem, minted=minted,
                            state=token_state, now=utcnow()), status
 

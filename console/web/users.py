@@ -9,16 +9,14 @@ from __future__ import annotations
 from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
 
 from console import auth, store
-from console.auth.users import change_own_password, create_user, find_user, update_user
 from console.auth.throttle import PASSWORD_CHANGE, password_change_retry_after
+from console.auth.users import change_own_password, create_user, find_user, update_user
 from console.auth.views import login_stamp
 from console.errors import Conflict, UsageProblem
 from console.store import User, utcnow
 from console.web.pages import audit_change
 
 bp = Blueprint("users", __name__)
-
-ROLE_CHOICES = ("viewer", "operator", "admin")
 
 
 @bp.get("/users")
@@ -84,7 +82,8 @@ def change_password():
     wait = password_change_retry_after(store.session(), name=user.name, source=request.remote_addr, now=utcnow())
     if wait is not None:
         audit_change(PASSWORD_CHANGE, f"user:{user.name}", "throttled", {})
-        response = make_response(_account_page(problem=f"Too many wrong passwords. Try again in {wait} s.", status=429))
+        response = make_response(_account_page(problem=f"Too many wrong passwords. Try again in {wait} s.",
+                                                status=429))
         response.headers["Retry-After"] = str(wait)
         return response
     new, again = request.form.get("new_password", ""), request.form.get("new_password_again", "")
@@ -117,7 +116,7 @@ def _change_from(form) -> tuple[dict, dict, str]:
 
 
 def _page(*, form: dict | None = None, problem: str = "", status: int = 200, editing: str = ""):
-    return render_template("users/index.html", users=auth.list_users(store.session()), roles=ROLE_CHOICES,
+    return render_template("users/index.html", users=auth.list_users(store.session()), roles=auth.ROLES,
                            form=form or {"role": "viewer"}, problem=problem, editing=editing,
                            me=auth.current_principal()), status
 

@@ -36,8 +36,8 @@ def test_it_lists_every_token_newest_first_with_its_state(client, creds, admin):
     assert 'aria-current="true">Users</a>' in page  # the tokens are part of the users' area
     names = re.findall(r'<tr data-token="\d+" class="[^"]*">\s*<td>([^<]+)</td>', page)
     assert names == ["revoked", "expired", "charlie-cli", "bob-cli", "alice-cli"]
-    states = dict(re.findall(r'<td>([^<]+)</td><td>\w+</td><td><code>\w+</code></td>\s*<td><span class="pill [\w-]+">(\w+)</span>',
-                             page))
+    row = r'<td>([^<]+)</td><td>\w+</td><td><code>\w+</code></td>\s*<td><span class="pill [\w-]+">(\w+)</span>'
+    states = dict(re.findall(row, page))
     assert states == {"revoked": "revoked", "expired": "expired", "charlie-cli": "active", "bob-cli": "active",
                       "alice-cli": "active"}
 

@@ -74,6 +74,7 @@ def test_it_sets_a_new_password_that_ends_the_old_sessions(app, client, admin):
 def test_it_keeps_the_last_enabled_admin(client, admin):
     response = post(client, admin, "/users/alice", disabled="1")
     assert response.status_code == 409 and "the last enabled admin" in response.text
+    assert 'data-user="alice" class="editing"' in response.text  # the refused row stands out
     assert client.get("/api/v1/me").status_code == 200
 
 
