@@ -134,20 +134,26 @@ def backend_urls(prometheus_url, alertmanager_url, elasticsearch_url, jaeger_url
 
 
 @pytest.fixture
-def make_app(backend_urls, tmp_path):
-    """Build console apps on the session's stack plus any overrides, each with a database of its own; closed after the test."""
+def build_app(tmp_path):
+    """Build console apps from settings, each in testing mode with a database of its own; closed after the test."""
     from console import create_app, store
     from console.backends import close_backends
 
     apps = []
 
-    def make(**overrides):
-        app = create_app({"TESTING": True, "BACKEND_TIMEOUT": 2, "SECRET_KEY": "test", **backend_urls,
-                          "DATABASE_URL": f"sqlite:///{tmp_path / f'console{len(apps)}.db'}", **overrides})
+    def build(**settings):
+        app = create_app({"TESTING": True, "SECRET_KEY": "test",
+                          "DATABASE_URL": f"sqlite:///{tmp_path / f'console{len(apps)}.db'}", **settings})
         apps.append(app)
         return app
 
-    yield make
+    yield build
     for app in apps:
         close_backends(app)
         store.get_engine(app).dispose()
+
+
+@pytest.fixture
+def make_app(backend_urls, build_app):
+    """Build console apps on the session's stack plus any overrides, each with a database of its own; closed after the test."""
+    return lambda **overrides: build_app(**{"BACKEND_TIMEOUT": 2, **backend_urls, **overrides})

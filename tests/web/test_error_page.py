@@ -4,28 +4,16 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from console import create_app, store
-from console.backends import close_backends
+from console import store
 
 from kit import log_in
 
 
 @pytest.fixture
-def app(tmp_path, closed_url):
+def app(build_app, closed_url):
     """Make a console whose backends are all unreachable: no page here asks one, each fails before it would."""
-    apps = []
-
-    def make(**overrides):
-        app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
-                          "PROMETHEUS_URL": closed_url, "ALERTMANAGER_URL": closed_url,
-                          "ELASTICSEARCH_URL": closed_url, "JAEGER_URL": closed_url, **overrides})
-        apps.append(app)
-        return app
-
-    yield make
-    for app in apps:
-        close_backends(app)
-        store.get_engine(app).dispose()
+    backends = ("PROMETHEUS_URL", "ALERTMANAGER_URL", "ELASTICSEARCH_URL", "JAEGER_URL")
+    return lambda **overrides: build_app(**{**dict.fromkeys(backends, closed_url), **overrides})
 
 
 def test_it_shows_a_bad_range_inside_the_console_with_a_way_back(app):
