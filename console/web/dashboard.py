@@ -1,7 +1,7 @@
 """What the dashboard's pages share: the time range of the request, number formats, links that keep the range."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, request, url_for
+from flask import Blueprint, abort, g, request, url_for
 from pydantic import ValidationError
 
 from console.correlate import PRESETS, Window
@@ -11,13 +11,19 @@ from console.web import dashboard_data as data
 
 bp = Blueprint("dashboard", __name__)
 
+RANGE_ARGS = frozenset({"range", "start", "end"})
+
 
 def request_window() -> Window:
-    """The range the URL asks for (default the last 15 minutes); a malformed one is a 400 page."""
+    """The range the URL asks for (default the last 15 minutes); a malformed one is a 400 page. One asked for
+    is kept on ``g`` for the menu's links (``pages.nav_links``)."""
     try:
-        return data.parse_request_window(request.args, data.now())
+        window = data.parse_request_window(request.args, data.now())
     except UsageProblem as e:
         abort(400, str(e))
+    if RANGE_ARGS & request.args.keys():
+        g.asked_window = window
+    return window
 
 
 def filter_problem(e: ValidationError) -> str:

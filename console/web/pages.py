@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Blueprint, Flask, Response, current_app, make_response, render_template, request
+from flask import Blueprint, Flask, Response, current_app, g, make_response, render_template, request, url_for
 
 from console import auth, store
 from console.alerts import incidents
@@ -33,13 +33,23 @@ NAV = (
 NAV_ROLES = {"users.index": "admin", "audit.index": "admin"}
 # a page marks its area in the menu by its blueprint; these blueprints belong to another's area
 AREA_OF = {"tokens": "users"}
+# the areas whose pages show a time range: the menu takes them the range the page being served was asked for
+RANGED = frozenset({"services.index", "logs.index", "traces.index"})
 
 
 def init_app(app: Flask) -> None:
     """Give every template the menu of the areas that exist."""
-    app.context_processor(lambda: {"nav_items": [(e, label) for e, label in NAV
-                                                 if e in app.view_functions and _may_see(e)],
-                                   "nav_current": current_area()})
+    # a function, so that an htmx fragment (no menu) builds none of its links
+    app.context_processor(lambda: {"nav_links": nav_links, "nav_current": current_area()})
+
+
+def nav_links() -> list[tuple[str, str, str]]:
+    """The menu: (endpoint, label, link) of every area that exists and the caller may see; a ranged area's link
+    keeps the range this page was asked for (``dashboard.request_window``), so the range follows the SRE."""
+    window = g.get("asked_window")
+    keep = window.query_args() if window is not None else {}
+    return [(e, label, url_for(e, **(keep if e in RANGED else {}))) for e, label in NAV
+            if e in current_app.view_functions and _may_see(e)]
 
 
 def current_area() -> str | None:

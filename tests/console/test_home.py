@@ -65,3 +65,18 @@ def test_it_serves_the_vendored_htmx(client):
 def test_it_marks_the_area_of_the_page_in_the_menu(client, path, area):
     menu = client.get(path).get_data(as_text=True).split("</nav>")[0]
     assert area in menu and menu.count("aria-current") == 1
+
+
+@pytest.mark.parametrize("path, logs_link", [
+    ("/services?range=6h", "/logs?range=6h"),
+    ("/traces?range=custom&start=2026-01-01T10:00:00Z&end=2026-01-01T11:00:00Z",
+     "/logs?range=custom&amp;start=2026-01-01T10:00:00Z&amp;end=2026-01-01T11:00:00Z"),
+    ("/services", "/logs"),  # no range asked for: the next page picks its own default
+    ("/rules", "/logs"),  # a page without a range
+])
+def test_it_takes_the_range_of_the_page_to_the_ranged_areas(client, path, logs_link):
+    menu = client.get(path).get_data(as_text=True).split("</nav>")[0]
+    links = dict((label, href) for href, label in re.findall(r'<a href="([^"]*)"[^>]*>([^<]+)</a>', menu))
+    assert links["Logs"] == logs_link
+    assert links["Services"] == logs_link.replace("/logs", "/services")
+    assert links["Rules"] == "/rules" and links["Home"] == "/"  # no range on pages that show none
