@@ -140,13 +140,14 @@ def _live() -> tuple[dict, str]:
 def _editor(row, *, values: dict[str, str], problems: list[Problem] = (), banner: str = "", status: int = 200):
     history = versions.history(store.session(), row.id) if row is not None else []
     live, live_banner = _live() if row is not None else ({}, "")
-    page = render_template("rules/rule.html", row=row, values=values, problems=list(problems),
+    # the groups there are, offered on the group field: a typo would otherwise start a new rule file
+    groups = sorted({r.group_name for r in versions.active(store.session())})
+    page = render_template("rules/rule.html", row=row, values=values, problems=list(problems), groups=groups,
                            by_field=field_problems(list(problems)), banner=banner, history=history,
                            may_edit=current_role_allows("operator"), ranges=RANGES, saved=request.args.get("saved"),
                            loaded=live.get((row.group_name, row.alert)) if row is not None else None,
                            live_banner=live_banner)
     return page, status
-
 
 
 def _change(action: str, target_name: str, detail: dict, change, row, values, problems=()):

@@ -165,6 +165,13 @@ def test_it_creates_a_rule_from_the_new_page(console):
     assert [(r["alert"], r["version"]) for r in listed] == [("FromThePage", 1)]
 
 
+def test_it_offers_the_existing_groups_on_the_group_field(console, rule_id):
+    operator = log_in(console.app, "operator")
+    html = operator.get("/rules/new").get_data(as_text=True)
+    assert 'name="group" value="" list="groups"' in html
+    assert re.search(r'<datalist id="groups">(.*?)</datalist>', html)[1] == '<option value="pagetest">'
+
+
 def test_it_backtests_the_form_over_real_history(console, rule_id):
     viewer = log_in(console.app, "viewer")
     token = csrf(viewer, f"/rules/{rule_id}")
