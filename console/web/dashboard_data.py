@@ -33,6 +33,7 @@ from console.correlate import (
 from console.correlate.alert import FINGERPRINT, alert_window, find_alert
 from console.correlate.chart import uplot_columns
 from console.correlate.collect import red_calls
+from console.correlate.fetch import collect, submit
 from console.correlate.red import Red, busiest_first, chart_queries, exemplar_query, instances_query, red_rows
 from console.correlate.report import failed_report
 from console.rules import versions
@@ -157,17 +158,23 @@ class LogSearch:
     error: str | None
     histogram_error: str | None
     failure: Exception | None
+    services: list[str] = field(default_factory=list)  # suggestions for the service filter; none when unknown
 
 
-def search_logs(window: Window, *, limit: int, **criteria) -> LogSearch:
-    """Lines matching ``criteria`` (text, service, level, trace_id) in ``window``, and their histogram."""
+def search_logs(window: Window, *, limit: int, list_services: bool = False, **criteria) -> LogSearch:
+    """Lines matching ``criteria`` (text, service, level, trace_id) in ``window``, and their histogram; with
+    ``list_services``, the services Jaeger knows, to suggest (without them the form still works: no banner)."""
     logs = get_backend("elasticsearch")
     interval = window.bucket_s
-    got = gather({"lines": lambda: logs.search_logs(start=window.start, end=window.end, limit=limit, **criteria),
-                  "histogram": lambda: logs.histogram(start=window.start, end=window.end, interval_s=interval,
-                                                      **criteria)}, timeout=fanout_timeout())
+    calls = {"lines": lambda: logs.search_logs(start=window.start, end=window.end, limit=limit, **criteria),
+             "histogram": lambda: logs.histogram(start=window.start, end=window.end, interval_s=interval, **criteria)}
+    suggest = submit({"services": get_backend("jaeger").services}) if list_services else {}
+    got = gather(calls, timeout=fanout_timeout())
     lines, histogram = got["lines"], got["histogram"]
-    return LogSearch(lines.value or [], histogram.value or [], interval, lines.error, histogram.error, lines.failure)
+    # the suggestions never hold the page up: those not there by the time the lines are go unshown
+    services = collect(suggest, timeout=0)["services"].value or [] if suggest else []
+    return LogSearch(lines.value or [], histogram.value or [], interval, lines.error, histogram.error, lines.failure,
+                     sorted(services))
 
 
 def tail_logs(since: datetime, *, limit: int, **criteria) -> Fetched:

@@ -38,7 +38,7 @@ def index():
     except ValidationError as e:
         return render_template("logs/index.html", window=window, args=args, found=None,
                                problem=filter_problem(e)), 400
-    found = data.search_logs(window, limit=query.limit, **query.criteria())
+    found = data.search_logs(window, limit=query.limit, list_services=True, **query.criteria())
     # the links keep the filters, and a page size asked for
     carry = {**args, **({"limit": str(query.limit)} if query.limit != PAGE_LIMIT else {})}
     width = timedelta(seconds=found.interval_s)

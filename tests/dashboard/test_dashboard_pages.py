@@ -99,6 +99,20 @@ def test_it_filters_the_logs_page_and_links_each_trace(viewer, seeded):
     assert re.search(r'<div class="histogram-axis"><span>\d\d:\d\d</span>', html)
 
 
+def test_it_suggests_the_services_jaeger_knows_for_the_service_filter(viewer, seeded):
+    html = viewer.get("/logs?range=1h").get_data(as_text=True)
+    assert 'name="service" value="" placeholder="service" size="12" list="log-services"' in html
+    suggested = re.findall(r'<option value="([^"]+)">', re.search(r'<datalist id="log-services">(.*?)</datalist>', html)[1])
+    assert seeded.payments in suggested and suggested == sorted(suggested)
+
+
+def test_it_shows_the_logs_without_suggestions_when_jaeger_is_down(make_app, seeded, closed_url):
+    client = log_in(make_app(LOGS_INDEX=seeded.index, JAEGER_URL=closed_url))
+    html = client.get(f"/logs?range=1h&trace_id={seeded.trace_id}").get_data(as_text=True)
+    assert alerts(html) == [] and "3 line(s), newest first." in html
+    assert '<datalist id="log-services"></datalist>' in html
+
+
 def test_it_counts_every_match_and_pages_on_to_older_lines(viewer, seeded):
     html = viewer.get(f"/logs?range=1h&trace_id={seeded.trace_id}&limit=2").get_data(as_text=True)
     assert "2 of 3 line(s), newest first." in html
