@@ -14,7 +14,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from console import alerts, auth, backends, ecslog, rules, scaling, store, telemetry, tracing
     from console import config as settings
-    from console.web import api, audit, dashboard, health, logs, pages, scaling as scaling_pages, services, traces
+    from console.web import api, audit, dashboard, headers, health, logs, pages, services, traces
+    from console.web import scaling as scaling_pages
     from console.web import incidents as incident_pages
     from console.web import oncall as oncall_page
     from console.web import silences as silence_pages
@@ -36,6 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     scaling.init_app(app)
     alerts.init_app(app)
     pages.init_app(app)
+    headers.init_app(app)
     rules.init_app(app)
 
     app.register_blueprint(health.bp)

@@ -55,7 +55,8 @@ def serving(app, port: int = 0) -> Iterator[str]:
 @contextmanager
 def browser_page(url: str, name: str, *, width: int = 1280, height: int = 1000, timezone_id: str | None = None):
     """A page of Debian's Chromium (never a downloaded browser) logged in to the console at ``url`` as ``name``;
-    ``timezone_id`` (say "America/New_York") sets the browser's time zone."""
+    ``timezone_id`` (say "America/New_York") sets the browser's time zone. Anything the console's
+    Content-Security-Policy blocks on the way fails the test: the policy must never break a page."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -63,13 +64,22 @@ def browser_page(url: str, name: str, *, width: int = 1280, height: int = 1000, 
         try:
             page = browser.new_page(viewport={"width": width, "height": height}, timezone_id=timezone_id)
             page.set_default_timeout(20_000)
+            blocked: list[str] = []
+            page.expose_function("reportBlocked", lambda report: blocked.append(report))
+            page.add_init_script(CSP_WATCH)
             page.goto(f"{url}/login")
             page.fill("input[name=name]", name)
             page.fill("input[name=password]", PASSWORD)
             page.click("button[type=submit]")
             yield page
+            assert blocked == [], f"the Content-Security-Policy blocked: {blocked}"
         finally:
             browser.close()
+
+
+# run in every document the page opens: report what the Content-Security-Policy blocks
+CSP_WATCH = """document.addEventListener("securitypolicyviolation",
+    e => window.reportBlocked(`${e.violatedDirective} ${e.blockedURI || "inline"} at ${e.documentURI}`))"""
 
 
 def eventually(check, *, timeout: float, interval: float = 0.5, what: str):
