@@ -2,7 +2,8 @@
 
 No other site may frame a page (its acknowledge, scale and silence buttons would be a click away from a
 hidden overlay), scripts come only from the console's own files, nothing is sniffed into another type, and
-the console's URLs (they carry trace ids and searches) are not sent to other sites as a referrer.
+the console's URLs (they carry trace ids and searches) are not sent to other sites as a referrer, and what
+it shows is not kept in caches.
 """
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ HEADERS = {
     "X-Frame-Options": "DENY",  # frame-ancestors for browsers that predate it
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
+    # pages and answers hold incidents, logs, a new token's secret: kept in no cache, the browser's included;
+    # static files keep their own (revalidated by ETag)
+    "Cache-Control": "no-store",
 }
 
 

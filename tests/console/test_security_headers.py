@@ -17,13 +17,19 @@ def client(app, logged_in):
     ("/login", 200),
     ("/api/v1/health", 200),
     ("/no-such-page", 404),
-    ("/static/htmx.min.js", 200),
-], ids=["page", "login page", "api", "error page", "static file"])
+], ids=["page", "login page", "api", "error page"])
 def test_it_sends_the_security_headers_on_every_answer(client, path, status):
     answer = client.get(path)
     assert answer.status_code == status
     for name, value in HEADERS.items():
         assert answer.headers[name] == value
+
+
+def test_it_lets_static_files_be_cached_and_revalidated(client):
+    answer = client.get("/static/htmx.min.js")
+    assert answer.headers["Cache-Control"] == "no-cache" and answer.headers["ETag"]
+    assert answer.headers["Content-Security-Policy"] == HEADERS["Content-Security-Policy"]
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
     answer.close()
 
 
