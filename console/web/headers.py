@@ -1,9 +1,9 @@
 """Security headers on every answer of the console, pages, API and static files alike.
 
 No other site may frame a page (its acknowledge, scale and silence buttons would be a click away from a
-hidden overlay), scripts come only from the console's own files, nothing is sniffed into another type, and
-the console's URLs (they carry trace ids and searches) are not sent to other sites as a referrer, and what
-it shows is not kept in caches.
+hidden overlay); scripts come only from the console's own files; nothing is sniffed into another type; the
+console's URLs (they carry trace ids and searches) are not sent to other sites as a referrer; and what it
+shows is kept in no cache.
 """
 from __future__ import annotations
 
