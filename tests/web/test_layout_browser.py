@@ -1,11 +1,18 @@
-"""Every page on a 1024 px screen: the menu on one line, nothing wider than the screen (Debian's Chromium)."""
+"""Every page on a 1024 px screen: the menu on one line, nothing wider than the screen, and every form field
+named for a screen reader (Debian's Chromium)."""
 from __future__ import annotations
 
 from console import auth, store
 from kit import browser_page
 
-PAGES = ("/", "/services?range=1h", "/logs?range=1h", "/traces?range=1h", "/rules", "/slos", "/incidents",
-         "/silences", "/oncall", "/scaling", "/users", "/tokens", "/audit", "/account")
+PAGES = ("/", "/services?range=1h", "/logs?range=1h", "/traces?range=1h", "/rules", "/rules/new", "/slos",
+         "/incidents", "/silences", "/oncall", "/scaling", "/scaling/policies/new", "/users", "/tokens", "/audit",
+         "/account")
+# the form fields a screen reader could only announce as "edit text": no label, aria-label or title
+UNNAMED_FIELDS = """[...document.querySelectorAll("input:not([type=hidden]), select, textarea")].filter(field =>
+    !field.getAttribute("aria-label") && !field.getAttribute("aria-labelledby") && !field.title
+    && !field.closest("label") && !(field.id && document.querySelector(`label[for="${field.id}"]`))
+).map(field => field.name)"""
 
 
 def test_it_fits_every_page_on_a_1024_px_screen(app, creds, live_url):
@@ -24,3 +31,4 @@ def test_it_fits_every_page_on_a_1024_px_screen(app, creds, live_url):
             nav, link = page.evaluate("[document.querySelector('.topbar nav').getBoundingClientRect().height,"
                                       " document.querySelector('.topbar nav a').getBoundingClientRect().height]")
             assert nav < 1.5 * link, path
+            assert page.evaluate(UNNAMED_FIELDS) == [], path
