@@ -1,6 +1,6 @@
 """An SRE's path in a real browser (Debian's Chromium): 30 % errors injected on payments → the overview lists
-payments first → its page → a click on an exemplar dot of a failed request → the failing span and its log
-line → the logs of that trace.
+payments first → its page, zoomed on the last two minutes → a click on an exemplar dot of a failed request →
+the failing span and its log line → the logs of that trace.
 
 Exemplars do not say whether their request failed, so the test asks the console's API which of the dots'
 traces failed, finds that dot's position through the chart, and clicks there.
@@ -30,22 +30,37 @@ def failing_shop(stack) -> Iterator[object]:
 
 @pytest.fixture
 def console_url(make_app, failing_shop):
-    """The console over real HTTP, with charlie (a viewer), once payments tops the overview."""
+    """The console over real HTTP, with charlie (a viewer), once payments tops the overview and every service
+    has a sparkline (two points of its rate: the module's shop may have started seconds ago)."""
     app = make_app()
     headers = bearer(app)
     client = app.test_client()
-    deadline = time.monotonic() + 60
+    viewer = log_in(app)  # creates charlie
+    deadline = time.monotonic() + 90
     while True:
         services = client.get("/api/v1/services?range=15m", headers=headers).json.get("services", [])
         report = client.get("/api/v1/correlate?service=payments&range=15m", headers=headers).json
         failing = next((s["items"] for s in report.get("sections", []) if s["key"] == "failing"), [])
-        if services and services[0]["name"] == "payments" and (services[0]["own_error_ratio"] or 0) > 0.1 and failing:
+        sparklines = viewer.get("/services?range=15m").get_data(as_text=True).count("<polyline")
+        if (services and services[0]["name"] == "payments" and (services[0]["own_error_ratio"] or 0) > 0.1
+                and failing and sparklines >= len(services) >= 5):
             break
-        assert time.monotonic() < deadline, f"payments not first with failing traces within 60 s: {services}"
+        assert time.monotonic() < deadline, \
+            f"payments not first with failing traces and {sparklines} sparklines within 90 s: {services}"
         time.sleep(1)
-    log_in(app)  # creates charlie
     with serving(app) as url:
         yield url
+
+
+def zoom_on_the_last_minutes(page, seconds: int = 120) -> None:
+    """Set the service page's range to the last ``seconds`` with its picker, as an SRE zooms in: over fifteen
+    minutes, each scrape's dots lie a pixel apart, and the failed requests (the fault fails them fast) all
+    along the chart's bottom edge."""
+    end = datetime.now(timezone.utc).replace(microsecond=0)
+    page.fill("form.range input[name=start]", (end - timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    page.fill("form.range input[name=end]", end.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    page.click("form.range button[value=custom]")
+    page.wait_for_selector("#chart-latency canvas")
 
 
 def _clear_failed_dot(page, console_url: str) -> tuple[tuple[str, dict] | None, str]:
@@ -84,19 +99,17 @@ def _clear_failed_dot(page, console_url: str) -> tuple[tuple[str, dict] | None, 
 
 
 def failed_exemplar_dot(page, console_url: str) -> tuple[str, dict]:
-    """An exemplar dot of a failed payments request that a click can hit; the checkouts go on, so when every such
-    dot lies on another, a reload a little later brings new ones (the fault began a minute ago: its dots crowd the
-    right end of the 15-minute chart at first)."""
+    """An exemplar dot of a failed payments request that a click can hit, on the chart of the last two minutes;
+    the checkouts go on, so when every such dot lies on another, the same zoom a little later brings new ones."""
     deadline = time.monotonic() + 60
     while True:
+        zoom_on_the_last_minutes(page)
         found, seen = _clear_failed_dot(page, console_url)
         if found is not None:
             return found
         if time.monotonic() > deadline:
             pytest.fail(f"no exemplar dot of a failed payments request stands clear ({seen})")
         time.sleep(3)
-        page.reload()
-        page.wait_for_selector("#chart-latency canvas")
 
 
 def test_it_walks_from_the_overview_to_the_logs_of_a_failing_trace(console_url, artifacts):
