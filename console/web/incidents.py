@@ -163,7 +163,7 @@ def silence(incident_id: int):
         return _page(incident, silence_error=f"Alertmanager did not take the silence: {e}", status=503)
     incidents.record_silence(store.session(), incident_id, silence_id=silence_id, until=ends, actor=actor, now=now)
     audit_change("silences.create", f"silence:{silence_id}", "ok",
-           {"incident_id": incident_id, "matchers": [m.as_dict() for m in matchers]})
+                 {"incident_id": incident_id, "matchers": [m.as_dict() for m in matchers]})
     return redirect(url_for("incidents.detail", incident_id=incident_id))
 
 
@@ -235,7 +235,6 @@ def _act(action: str, incident_id: int, change):
         return _page(_get(incident_id), banner=str(e), status=409)
     audit_change(action, f"incident:{incident_id}", "ok", {})
     return redirect(url_for("incidents.detail", incident_id=incident_id))
-
 
 
 def _get(incident_id: int):

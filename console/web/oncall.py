@@ -56,4 +56,3 @@ def test_channel(name: str):
         return _page(result=(name, e.detail, False), status=502)
     audit_change("oncall.test_channel", f"channel:{name}", "ok", {"target": channel.target})
     return _page(result=(name, f"sent to {channel.target}", True))
-

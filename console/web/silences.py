@@ -106,4 +106,3 @@ def _muting(silences: list[Silence], alerts: list[Alert]) -> dict[str, list[Aler
         for silence_id in alert.silenced_by:
             by_silence.setdefault(silence_id, []).append(alert)
     return by_silence
-

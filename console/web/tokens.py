@@ -65,4 +65,3 @@ def _page(*, form: dict | None = None, problem: str = "", status: int = 200, min
     return render_template("users/tokens.html", tokens=tokens, roles=auth.ROLES, lifetimes=LIFETIMES,
                            form=form or {"role": "viewer", "lifetime": "90 days"}, problem=problem, minted=minted,
                            state=token_state, now=utcnow()), status
-

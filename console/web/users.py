@@ -123,4 +123,3 @@ def _page(*, form: dict | None = None, problem: str = "", status: int = 200, edi
 
 def _account_page(*, problem: str = "", status: int = 200):
     return render_template("users/account.html", problem=problem), status
-
