@@ -54,9 +54,9 @@ def running_console(layout: Layout, *, backend_timeout: float, **settings: str) 
                    "OPSCONSOLE_BACKEND_TIMEOUT": str(backend_timeout),
                    # the scaling loop would query Prometheus now and then, between the timed requests
                    "OPSCONSOLE_SCALING_LOOP": "0", **{f"OPSCONSOLE_{k}": v for k, v in settings.items()}}
-        server = subprocess.Popen([sys.executable, "-m", "console", "serve", "--port", str(port)], env=environ,
-                                  stdout=subprocess.DEVNULL, stderr=open(f"{tmp}/serve.log", "w"),
-                                  start_new_session=True)
+        with open(f"{tmp}/serve.log", "w") as serve_log:  # the child keeps its own copy of the descriptor
+            server = subprocess.Popen([sys.executable, "-m", "console", "serve", "--port", str(port)], env=environ,
+                                      stdout=subprocess.DEVNULL, stderr=serve_log, start_new_session=True)
         try:
             url = f"http://{HOST}:{port}"
             _wait_ready(url, server, f"{tmp}/serve.log")
