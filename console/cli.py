@@ -77,5 +77,6 @@ class LazyOpsGroup(OpsGroup):
 
 
 @click.group(cls=LazyOpsGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="opsconsole", prog_name="opsconsole", message="%(prog)s %(version)s")
 def main() -> None:
     """opsconsole: metrics, logs and traces in one console; alert rules, on-call and autoscaling."""
