@@ -1,13 +1,18 @@
 """The on-call path in Debian's Chromium: incident list -> the incident with its evidence -> ack -> silence,
-against a real Alertmanager of the module's own; screenshots of each step go to test-artifacts/."""
+against a real Alertmanager of the module's own, and the same pages on a phone with the notification's ack link;
+screenshots of each step go to test-artifacts/."""
 from __future__ import annotations
 
+import email
+import email.policy
+import re
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 
 from console import auth, store
+from console.alerts import notifier
 from kit import PASSWORD, browser_page, eventually, serving
 
 from alertkit import TOKEN, oncall_settings
@@ -68,3 +73,37 @@ def test_it_walks_from_the_list_to_ack_and_silence(oncall_app, private_alertmana
         return held[0]["status"]["state"] if held else ""
 
     assert eventually(lambda: state() == "suppressed", timeout=10, what="alert suppressed by the page's silence")
+
+
+ACK_LINK = re.compile(r"Acknowledge \(once, no login needed\): http://console\.test(/ack/\S+)")
+LONG_SUMMARY = ("payments fails half its card authorisations at the acquirer since the 10:00 deploy of the "
+                "fraud-scoring client")
+
+
+def test_it_fits_the_on_call_pages_on_a_phone(oncall_app, smtp, artifacts):
+    inbox, _ = smtp
+    paged = alert("phone-1")
+    paged["annotations"]["summary"] = LONG_SUMMARY
+    client = oncall_app.test_client()
+    assert client.post("/api/v1/alertmanager/webhook", json=notification(paged, group_key="phone-group"),
+                       headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
+    assert notifier(oncall_app).wait_idle(10)
+    mail = email.message_from_string(inbox.messages[0].text, policy=email.policy.default)
+    ack_path = ACK_LINK.search(mail.get_body(("plain",)).get_content())[1]
+    with oncall_app.app_context():
+        auth.create_user(store.session(), name="bob", password=PASSWORD, role="operator")
+    with serving(oncall_app) as url, browser_page(url, "bob", width=390, height=844) as page:
+        for path, shot in (("/", "phone-home"), ("/incidents", "phone-incidents"), ("/incidents/1", "phone-incident"),
+                           ("/silences", "phone-silences"), (ack_path, "phone-ack-link")):
+            page.goto(url + path)
+            page.wait_for_load_state("networkidle")
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+            page.screenshot(path=artifacts / f"{shot}.png", full_page=True)
+        # the list is a card an incident: its summary is read across the card, not down a squeezed column
+        page.goto(url + "/incidents")
+        summary = page.locator(".incidents tbody tr td:nth-child(5)")
+        assert summary.inner_text() == LONG_SUMMARY
+        assert summary.bounding_box()["width"] > 300
+        page.goto(url + ack_path)
+        page.click(".ack-button")
+        page.wait_for_selector("text=Acknowledged")

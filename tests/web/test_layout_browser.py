@@ -1,5 +1,5 @@
 """Every page on a 1024 px screen: the menu on one line, nothing wider than the screen, and every form field
-named for a screen reader (Debian's Chromium)."""
+named for a screen reader; every page on a phone: nothing wider than the screen (Debian's Chromium)."""
 from __future__ import annotations
 
 from console import auth, store
@@ -32,3 +32,16 @@ def test_it_fits_every_page_on_a_1024_px_screen(app, creds, live_url):
                                       " document.querySelector('.topbar nav a').getBoundingClientRect().height]")
             assert nav < 1.5 * link, path
             assert page.evaluate(UNNAMED_FIELDS) == [], path
+
+
+def test_it_fits_every_page_on_a_phone(app, creds, live_url):
+    with browser_page(live_url, "alice", width=390, height=844) as page:
+        for path in PAGES:
+            page.goto(live_url + path)
+            page.wait_for_load_state("networkidle")
+            # a wide table scrolls in its own box: the page itself never scrolls sideways
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+            # the menu goes under the brand, all of it on the screen
+            brand, nav = page.evaluate("[document.querySelector('.topbar .brand').getBoundingClientRect().bottom,"
+                                       " document.querySelector('.topbar nav').getBoundingClientRect().top]")
+            assert nav >= brand, path
