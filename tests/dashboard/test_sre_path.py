@@ -162,6 +162,13 @@ def test_it_finds_a_failed_checkout_through_the_trace_search(console_url, artifa
         expect(page.locator("h1 code")).to_have_text(trace_id)
         expect(page.locator("details.span.error").first).to_be_visible()
 
+        # the same trace on a phone: bars under their spans' names, the failed spans' events and attributes wrapped
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.reload()
+        expect(page.locator("details.span.error").first).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.screenshot(path=artifacts / "phone-trace.png", full_page=True)
+
 
 def test_it_charts_time_in_utc_whatever_the_browsers_zone(console_url, artifacts):
     with browser_page(console_url, "charlie", timezone_id="America/New_York") as page:
