@@ -3,13 +3,27 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.store.models import Base, UTCDateTime, utcnow
 
-__all__ = ["AckLink", "Delivery", "EscalationStep", "Incident", "IncidentAlert", "IncidentEvent"]
+__all__ = ["AckLink", "Delivery", "EscalationStep", "Incident", "IncidentAlert", "IncidentEvent", "web_link"]
+
+# annotations the incident page shows in places of their own (a runbook_url too, when it is a link)
+SHOWN_ANNOTATIONS = frozenset({"summary", "description"})
+
+
+def web_link(value: str) -> str | None:
+    """``value`` when it is an http(s) URL a page may link to, else None: an alert's text comes from rule authors
+    and from whoever holds the webhook's token, and a ``javascript:`` link must never reach a page."""
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:
+        return None
+    return value.strip() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 class Incident(Base):
@@ -67,6 +81,22 @@ class IncidentAlert(Base):
     labels: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     annotations: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     generator_url: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def runbook_url(self) -> str | None:
+        """The ``runbook_url`` annotation (the convention of Prometheus' alerting mixins), when it is a web link."""
+        return web_link(self.annotations.get("runbook_url", ""))
+
+    @property
+    def expression_url(self) -> str | None:
+        """Prometheus' page of the alert's expression, when the generator URL is a web link."""
+        return web_link(self.generator_url)
+
+    def other_annotations(self) -> list[tuple[str, str, str | None]]:
+        """The annotations besides summary, description and a linked runbook: (name, text, the text as a link or
+        None)."""
+        shown = SHOWN_ANNOTATIONS | ({"runbook_url"} if self.runbook_url else set())
+        return [(name, text, web_link(text)) for name, text in sorted(self.annotations.items()) if name not in shown]
 
 
 class IncidentEvent(Base):

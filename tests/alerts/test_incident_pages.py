@@ -100,6 +100,19 @@ def test_it_shows_a_viewer_the_evidence_and_no_buttons(oncall_app):
         assert viewer.post(f"/incidents/{incident}/{action}", data={"csrf_token": token}).status_code == 403
 
 
+def test_it_links_the_runbook_and_lists_the_other_annotations(oncall_app):
+    annotations = {"summary": "payments fails half its requests", "runbook_url": "https://wiki.example/runbooks/pay",
+                   "dashboard": "https://grafana.example/d/payments", "team": "checkout"}
+    body = notification({**alert("runbook-1"), "labels": LABELS, "annotations": annotations,
+                         "generatorURL": "javascript:alert(1)"}, group_key="runbook-group")
+    incident = oncall_app.test_client().post("/api/v1/alertmanager/webhook", json=body,
+                                             headers={"Authorization": f"Bearer {TOKEN}"}).json["incident_id"]
+    page = log_in(oncall_app, "viewer").get(f"/incidents/{incident}").get_data(as_text=True)
+    assert '<a class="runbook" href="https://wiki.example/runbooks/pay">Runbook</a>' in page
+    assert 'dashboard: <a href="https://grafana.example/d/payments">' in page and "team: checkout" in page
+    assert "javascript:" not in page  # the generator URL is not a web link: no "expression" link at all
+
+
 def test_it_lets_an_operator_ack_note_silence_and_resolve(oncall_app, private_alertmanager):
     started = datetime.now(UTC).isoformat()
     httpx.post(f"{private_alertmanager}/api/v2/alerts", json=[{"labels": LABELS, "startsAt": started}],

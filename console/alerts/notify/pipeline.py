@@ -78,6 +78,8 @@ def compose(incident: Incident, *, link: str = "", ack: str = "", evidence: Evid
         name = alert.labels.get("alertname", alert.fingerprint)
         detail = alert.annotations.get("description") or alert.annotations.get("summary", "")
         lines.append(f"- {alert.status} {name} since {alert.starts_at:%Y-%m-%d %H:%M:%S} UTC: {detail}".rstrip(": "))
+        if alert.runbook_url:
+            lines.append(f"  Runbook: {alert.runbook_url}")
     attachments: tuple[Attachment, ...] = ()
     if evidence is not None:
         lines += _evidence_lines(evidence, trace_link)
