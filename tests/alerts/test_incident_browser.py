@@ -101,7 +101,7 @@ def test_it_fits_the_on_call_pages_on_a_phone(oncall_app, smtp, artifacts):
             page.screenshot(path=artifacts / f"{shot}.png", full_page=True)
         # the list is a card an incident: its summary is read across the card, not down a squeezed column
         page.goto(url + "/incidents")
-        summary = page.locator(".incidents tbody tr td:nth-child(5)")
+        summary = page.locator(".incidents tbody tr td.summary")
         assert summary.inner_text() == LONG_SUMMARY
         assert summary.bounding_box()["width"] > 300
         page.goto(url + ack_path)
