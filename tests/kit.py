@@ -53,16 +53,18 @@ def serving(app, port: int = 0) -> Iterator[str]:
 
 
 @contextmanager
-def browser_page(url: str, name: str, *, width: int = 1280, height: int = 1000, timezone_id: str | None = None):
+def browser_page(url: str, name: str, *, width: int = 1280, height: int = 1000, timezone_id: str | None = None,
+                 color_scheme: str | None = None):
     """A page of Debian's Chromium (never a downloaded browser) logged in to the console at ``url`` as ``name``;
-    ``timezone_id`` (say "America/New_York") sets the browser's time zone. Anything the console's
+    ``timezone_id`` (say "America/New_York") sets the browser's time zone, ``color_scheme`` ("dark") its theme. Anything the console's
     Content-Security-Policy blocks on the way fails the test: the policy must never break a page."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(**CHROMIUM)
         try:
-            page = browser.new_page(viewport={"width": width, "height": height}, timezone_id=timezone_id)
+            page = browser.new_page(viewport={"width": width, "height": height}, timezone_id=timezone_id,
+                                    color_scheme=color_scheme)
             page.set_default_timeout(20_000)
             blocked: list[str] = []
             page.expose_function("reportBlocked", lambda report: blocked.append(report))

@@ -1,5 +1,6 @@
 """Every page on a 1024 px screen: the menu on one line, nothing wider than the screen, and every form field
-named for a screen reader; every page on a phone: nothing wider than the screen (Debian's Chromium)."""
+named for a screen reader; every page on a phone: nothing wider than the screen; every page dark when the
+browser asks for it (Debian's Chromium)."""
 from __future__ import annotations
 
 from console import auth, store
@@ -45,3 +46,23 @@ def test_it_fits_every_page_on_a_phone(app, creds, live_url):
             brand, nav = page.evaluate("[document.querySelector('.topbar .brand').getBoundingClientRect().bottom,"
                                        " document.querySelector('.topbar nav').getBoundingClientRect().top]")
             assert nav >= brand, path
+
+
+# what is still painted white, or in the light theme's ink, on a page the browser asked to be dark
+LIGHT_LEFT = """[...document.querySelectorAll("body, body *")].filter(el => {
+    const style = getComputedStyle(el);
+    return el.getClientRects().length && (style.backgroundColor === "rgb(255, 255, 255)"
+        || (el.childNodes.length && [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())
+            && style.color === "rgb(29, 35, 48)"));
+}).map(el => `${el.tagName.toLowerCase()}.${el.className}`)"""
+
+
+def test_it_goes_dark_when_the_browser_asks(app, creds, live_url, artifacts):
+    with browser_page(live_url, "alice", color_scheme="dark") as page:
+        for path in PAGES:
+            page.goto(live_url + path)
+            page.wait_for_load_state("networkidle")
+            assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(17, 20, 24)", path
+            assert page.evaluate(LIGHT_LEFT) == [], path
+        page.goto(live_url + "/incidents")
+        page.screenshot(path=artifacts / "dark-incidents.png", full_page=True)

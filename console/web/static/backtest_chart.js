@@ -1,7 +1,8 @@
 // The backtest's chart, drawn whenever htmx swaps a backtest result in: the expression's series on the evaluation
 // grid, the threshold dashed, and behind them the would-be alerts' pending (light) and firing (red) spans.
 (function () {
-  const palette = ["#2f5bd3", "#1c7c45", "#8a5a00", "#7a3fb0", "#0f7c8c", "#b0428a", "#5d6778", "#a05a2c"];
+  const palette = ["--accent", "--up", "--warn", "#7a3fb0", "#0f7c8c", "#b0428a", "--muted", "#a05a2c"]
+    .map((c) => c.startsWith("--") ? uPlot.ink(c) : c);
 
   function spans(data) {
     return { hooks: { drawClear: [(u) => {
@@ -23,7 +24,7 @@
       points: { show: false } }))];
     const columns = [data.x, ...data.series.map((s) => s.values)];
     if (data.threshold !== null) {
-      series.push({ label: "threshold", stroke: "#b42318", width: 1, dash: [6, 4], points: { show: false } });
+      series.push({ label: "threshold", stroke: uPlot.ink("--down"), width: 1, dash: [6, 4], points: { show: false } });
       columns.push(data.x.map(() => data.threshold));
     }
     const width = () => Math.max(300, el.clientWidth - 10);

@@ -9,12 +9,12 @@
   const scales = { x: { time: true, range: () => data.range } };
 
   new uPlot(uPlot.utc({ title: "requests/s and errors/s", width: width(), height: 220, scales,
-    series: [{}, line("requests/s", "#2f5bd3"), line("errors/s", "#b42318")] }),
+    series: [{}, line("requests/s", uPlot.ink("--accent")), line("errors/s", uPlot.ink("--down"))] }),
     [data.x, data.rate, data.errors], document.getElementById("chart-rate"));
 
   const latency = new uPlot(uPlot.utc({ title: "latency (ms)", width: width(), height: 220, scales,
-    series: [{}, line("p50", "#7ea0ff"), line("p95", "#2f5bd3"), line("p99", "#1d2330"),
-      { label: "exemplars", stroke: "#b42318", fill: "#b42318", paths: () => null,
+    series: [{}, line("p50", uPlot.ink("--bar")), line("p95", uPlot.ink("--accent")), line("p99", uPlot.ink("--fg")),
+      { label: "exemplars", stroke: uPlot.ink("--down"), fill: uPlot.ink("--down"), paths: () => null,
         points: { show: true, size: 9 } }] }),
     [data.x, data.p50, data.p95, data.p99, data.exemplars], document.getElementById("chart-latency"));
 

@@ -3,7 +3,7 @@
 (function () {
   const data = JSON.parse(document.getElementById("backtest-data").textContent);
   const el = document.getElementById("backtest-chart");
-  const palette = ["#1d2330", "#1c7c45", "#8a3ffc"];
+  const palette = [uPlot.ink("--fg"), uPlot.ink("--up"), "#8a3ffc"];
   const width = () => Math.max(300, el.clientWidth - 10);
   const series = [{}];
   const columns = [data.x];
@@ -12,7 +12,7 @@
       points: { show: false }, paths: uPlot.paths.stepped({ align: 1 }) });
     columns.push(run.replicas);
   });
-  series.push({ label: data.load_label, scale: "load", stroke: "#2f5bd3", fill: "rgba(47,91,211,.08)", width: 1.2,
+  series.push({ label: data.load_label, scale: "load", stroke: uPlot.ink("--accent"), fill: "rgba(47,91,211,.08)", width: 1.2,
     spanGaps: false, points: { show: false } });
   columns.push(data.load);
   if (data.forecast_load) {

@@ -3,7 +3,7 @@
 (function () {
   const data = JSON.parse(document.getElementById("scaling-data").textContent);
   const el = document.getElementById("scaling-chart");
-  const colors = { applied: "#1c7c45", failed: "#b42318", dry_run: "#8a94a6", unchanged: "#8a94a6" };
+  const colors = { applied: uPlot.ink("--up"), failed: uPlot.ink("--down"), dry_run: "#8a94a6", unchanged: "#8a94a6" };
 
   // drawn after the series so the labels stay readable over the lines
   const marks = { hooks: { draw: [(u) => {
@@ -35,11 +35,11 @@
     axes: [{}, { scale: "replicas", label: "replicas", grid: { show: true }, incrs: [1, 2, 5, 10, 20, 50] },
       { scale: "load", side: 1, label: data.load_label, grid: { show: false } }],
     series: [{},
-      { label: "replicas", scale: "replicas", stroke: "#1d2330", width: 2.5, spanGaps: true, points: { show: false },
+      { label: "replicas", scale: "replicas", stroke: uPlot.ink("--fg"), width: 2.5, spanGaps: true, points: { show: false },
         paths: uPlot.paths.stepped({ align: 1 }), value: (u, v) => v == null ? "–" : v },
-      { label: data.load_label, scale: "load", stroke: "#2f5bd3", fill: "rgba(47,91,211,.08)", width: 1.5,
+      { label: data.load_label, scale: "load", stroke: uPlot.ink("--accent"), fill: "rgba(47,91,211,.08)", width: 1.5,
         spanGaps: true, points: { show: false } },
-      { label: data.capacity_label, scale: "load", stroke: "#7ea0ff", width: 1, dash: [6, 4], spanGaps: true,
+      { label: data.capacity_label, scale: "load", stroke: uPlot.ink("--bar"), width: 1, dash: [6, 4], spanGaps: true,
         points: { show: false }, paths: uPlot.paths.stepped({ align: 1 }) }],
   }), [data.x, data.replicas, data.load, data.capacity], el);
   window.addEventListener("resize", () => plot.setSize({ width: width(), height: 320 }));

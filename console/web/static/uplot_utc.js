@@ -11,13 +11,19 @@
     [60, "{HH}:{mm}", "\n{MM}-{DD}", null, "\n{MM}-{DD}", null, null, null, 1],
     [1, ":{ss}", "\n{MM}-{DD} {HH}:{mm}", null, "\n{MM}-{DD} {HH}:{mm}", null, "\n{HH}:{mm}", null, 1],
   ];
+  // a colour of the console's stylesheet (light or dark, as the browser asks), for what a canvas draws
+  uPlot.ink = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
   uPlot.utc = (options) => {
-    const axes = options.axes || [{}];
+    const given = options.axes || [{}];
+    const axes = given.length > 1 ? given : [given[0], {}];
     const series = options.series || [{}];
+    const line = { stroke: uPlot.ink("--line") };
+    const themed = (axis) => ({ stroke: uPlot.ink("--muted"), ...axis, grid: { ...line, ...axis.grid },
+      ticks: { ...line, ...axis.ticks } });
     return {
       ...options,
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), "Etc/UTC"),
-      axes: [{ values, ...axes[0] }, ...axes.slice(1)],
+      axes: [themed({ values, ...axes[0] }), ...axes.slice(1).map(themed)],
       series: [{ label: "UTC", value: "{YYYY}-{MM}-{DD} {HH}:{mm}:{ss}", ...series[0] }, ...series.slice(1)],
     };
   };
