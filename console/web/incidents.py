@@ -212,7 +212,8 @@ def _page(incident, *, banner: str = "", silence_error: str = "", status: int = 
                            durations=DURATIONS, service_url=service_link(incident), steps=steps,
                            moved_to=incidents.moved_to(store.session(), incident),
                            users=[u for u in auth.list_users(store.session()) if not u.disabled] if may_act else [],
-                           describe=lambda target: Target.model_validate(target).describe()), status
+                           describe=lambda target: Target.model_validate(target).describe(),
+                           refresh_seconds=REFRESH_SECONDS), status
 
 
 def _held(incident) -> dict:

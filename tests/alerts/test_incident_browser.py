@@ -107,3 +107,21 @@ def test_it_fits_the_on_call_pages_on_a_phone(oncall_app, smtp, artifacts):
         page.goto(url + ack_path)
         page.click(".ack-button")
         page.wait_for_selector("text=Acknowledged")
+
+
+def test_it_shows_what_others_do_while_the_page_is_open(oncall_app, tokens, artifacts, monkeypatch):
+    monkeypatch.setattr("console.web.incidents.REFRESH_SECONDS", 1)
+    client = oncall_app.test_client()
+    assert client.post("/api/v1/alertmanager/webhook", json=notification(alert("live-1"), group_key="live-group"),
+                       headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
+    with serving(oncall_app) as url, browser_page(url, "bob") as page:
+        page.goto(f"{url}/incidents/1")
+        page.fill("textarea[name=text]", "half a note, still being typed")
+        # meanwhile the incident is taken through the API: the page shows it, the half-typed note stays
+        operator = {"Authorization": f"Bearer {tokens['operator']}"}
+        assert client.post("/api/v1/incidents/1/ack", headers=operator).status_code == 200
+        page.wait_for_selector("#incident-status .pill-pending", timeout=10_000)
+        assert page.locator("#ack").count() == 0 and page.locator("#resolve").count() == 1
+        page.wait_for_selector(".timeline td.kind:text-is('acknowledged')", timeout=10_000)
+        assert page.input_value("textarea[name=text]") == "half a note, still being typed"
+        page.screenshot(path=artifacts / "incident-live.png", full_page=True)
