@@ -14,6 +14,15 @@ UNNAMED_FIELDS = """[...document.querySelectorAll("input:not([type=hidden]), sel
     !field.getAttribute("aria-label") && !field.getAttribute("aria-labelledby") && !field.title
     && !field.closest("label") && !(field.id && document.querySelector(`label[for="${field.id}"]`))
 ).map(field => field.name)"""
+PAGE_WIDTH = "document.documentElement.scrollWidth"
+
+
+def every_page(page, live_url: str):
+    """Open each of ``PAGES`` in turn, settled; yields its path."""
+    for path in PAGES:
+        page.goto(live_url + path)
+        page.wait_for_load_state("networkidle")
+        yield path
 
 
 def test_it_fits_every_page_on_a_1024_px_screen(app, creds, live_url):
@@ -24,10 +33,8 @@ def test_it_fits_every_page_on_a_1024_px_screen(app, creds, live_url):
                           source="127.0.0.1", detail={"created": 3, "slos": ["gateway-availability"] * 4})
         store.session().commit()
     with browser_page(live_url, "alice", width=1024) as page:
-        for path in PAGES:
-            page.goto(live_url + path)
-            page.wait_for_load_state("networkidle")
-            assert page.evaluate("document.documentElement.scrollWidth") <= 1024, path
+        for path in every_page(page, live_url):
+            assert page.evaluate(PAGE_WIDTH) <= 1024, path
             # one line of menu: as tall as one of its links
             nav, link = page.evaluate("[document.querySelector('.topbar nav').getBoundingClientRect().height,"
                                       " document.querySelector('.topbar nav a').getBoundingClientRect().height]")
@@ -37,11 +44,9 @@ def test_it_fits_every_page_on_a_1024_px_screen(app, creds, live_url):
 
 def test_it_fits_every_page_on_a_phone(app, creds, live_url):
     with browser_page(live_url, "alice", width=390, height=844) as page:
-        for path in PAGES:
-            page.goto(live_url + path)
-            page.wait_for_load_state("networkidle")
+        for path in every_page(page, live_url):
             # a wide table scrolls in its own box: the page itself never scrolls sideways
-            assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+            assert page.evaluate(PAGE_WIDTH) <= 390, path
             # the menu goes under the brand, all of it on the screen
             brand, nav = page.evaluate("[document.querySelector('.topbar .brand').getBoundingClientRect().bottom,"
                                        " document.querySelector('.topbar nav').getBoundingClientRect().top]")
@@ -59,9 +64,7 @@ LIGHT_LEFT = """[...document.querySelectorAll("body, body *")].filter(el => {
 
 def test_it_goes_dark_when_the_browser_asks(app, creds, live_url, artifacts):
     with browser_page(live_url, "alice", color_scheme="dark") as page:
-        for path in PAGES:
-            page.goto(live_url + path)
-            page.wait_for_load_state("networkidle")
+        for path in every_page(page, live_url):
             assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(17, 20, 24)", path
             assert page.evaluate(LIGHT_LEFT) == [], path
         page.goto(live_url + "/incidents")
