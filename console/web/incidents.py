@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime
 import re
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from console import auth, store
 from console.alerts import ack as ack_links
-from console.alerts import ack_signer, incidents
+from console.alerts import ack_signer, incidents, postmortem
 from console.alerts.escalation import Target
 from console.alerts.models import EscalationStep
 from console.backends import get_backend
@@ -60,6 +60,18 @@ def index():
 def detail(incident_id: int):
     """One incident: labels, summary, its alerts, the timeline, and what an operator may do about it."""
     return _page(_get(incident_id))
+
+
+@bp.get("/incidents/<int:incident_id>/timeline.md")
+@auth.login_required
+def timeline(incident_id: int):
+    """The incident as Markdown (facts, alerts, timeline) to paste into its postmortem."""
+    public = str(current_app.config.get("PUBLIC_URL") or "").rstrip("/")
+    link = (f"{public}{url_for('incidents.detail', incident_id=incident_id)}" if public
+            else url_for("incidents.detail", incident_id=incident_id, _external=True))
+    # plain text, so that the browser shows it to copy from rather than download it
+    return Response(postmortem.timeline_markdown(_get(incident_id), link=link), mimetype="text/plain",
+                    headers={"Content-Disposition": f'inline; filename="incident-{incident_id}.md"'})
 
 
 @bp.post("/incidents/<int:incident_id>/ack")

@@ -113,6 +113,20 @@ def test_it_links_the_runbook_and_lists_the_other_annotations(oncall_app):
     assert "javascript:" not in page  # the generator URL is not a web link: no "expression" link at all
 
 
+def test_it_gives_the_incident_as_markdown_for_its_postmortem(oncall_app):
+    incident = open_incident(oncall_app, group="markdown-group")
+    viewer = log_in(oncall_app, "viewer")
+    assert f'href="/incidents/{incident}/timeline.md"' in viewer.get(f"/incidents/{incident}").get_data(as_text=True)
+    answer = viewer.get(f"/incidents/{incident}/timeline.md")
+    assert answer.status_code == 200 and answer.mimetype == "text/plain"
+    text = answer.get_data(as_text=True)
+    assert text.startswith(f"# Incident #{incident}: payments fails half its requests\n")
+    assert f"- **In the console**: http://console.test/incidents/{incident}\n" in text  # PUBLIC_URL
+    assert "| received | alertmanager |" in text
+    assert viewer.get("/incidents/9999/timeline.md").status_code == 404
+    assert oncall_app.test_client().get(f"/incidents/{incident}/timeline.md").status_code == 302  # to the login
+
+
 def test_it_lets_an_operator_ack_note_silence_and_resolve(oncall_app, private_alertmanager):
     started = datetime.now(UTC).isoformat()
     httpx.post(f"{private_alertmanager}/api/v2/alerts", json=[{"labels": LABELS, "startsAt": started}],
