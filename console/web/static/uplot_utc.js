@@ -1,5 +1,6 @@
 // Charts read time as the rest of the console does (tables, the range picker): UTC, 24-hour, ISO dates,
-// whatever the browser's time zone. uPlot.utc(options) fills in what a chart needs for that.
+// whatever the browser's time zone, and take their axes' colours from the stylesheet (light or dark).
+// uPlot.utc(options) fills in what a chart needs for both.
 (function () {
   // uPlot's axis table: the tick increment in seconds, its format, then what is appended where a year, month,
   // day, hour, minute or second rolls over (null: nothing), and 1 to append rather than replace. Labels stay
