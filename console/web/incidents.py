@@ -225,7 +225,7 @@ def _page(incident, *, banner: str = "", silence_error: str = "", status: int = 
                            moved_to=incidents.moved_to(store.session(), incident),
                            users=[u for u in auth.list_users(store.session()) if not u.disabled] if may_act else [],
                            describe=lambda target: Target.model_validate(target).describe(),
-                           refresh_seconds=REFRESH_SECONDS), status
+                           refresh_seconds=REFRESH_SECONDS, elapsed=postmortem.elapsed), status
 
 
 def _held(incident) -> dict:

@@ -143,6 +143,7 @@ def test_it_lets_an_operator_ack_note_silence_and_resolve(oncall_app, private_al
         "csrf_token": token, "matcher": list(LABELS), "duration": "1h", "comment": "fix on its way"})
     assert made.status_code == 302
     page = bob.get(f"/incidents/{incident}").get_data(as_text=True)
+    assert re.search(r'<span class="answered">acknowledged by bob\s+\d+ s after it opened</span>', page)
     silence = re.search(r"silenced by bob until [0-9: -]+ UTC \(([0-9a-f-]+)\)", page)[1]
     held = lambda: httpx.get(f"{private_alertmanager}/api/v2/alerts",  # noqa: E731
                              params={"filter": 'alertname="PageSilence"'}, timeout=5).json()[0]["status"]
@@ -156,6 +157,7 @@ def test_it_lets_an_operator_ack_note_silence_and_resolve(oncall_app, private_al
     assert bob.post(f"/incidents/{incident}/resolve", data={"csrf_token": token}).status_code == 302
     again = bob.post(f"/incidents/{incident}/resolve", data={"csrf_token": token})
     assert again.status_code == 409 and "already resolved" in again.get_data(as_text=True)
+    assert re.search(r"resolved by bob\s+\d+ (s|min)", again.get_data(as_text=True))
     assert bob.post(f"/incidents/{incident}/ack", data={}).status_code == 400  # no CSRF token
 
 
