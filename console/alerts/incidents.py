@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import case, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from console.alerts.models import Incident, IncidentAlert, IncidentEvent
@@ -42,11 +42,20 @@ def listing(db: Session, *, status: str | None = None, service: str | None = Non
     by_status = case({s: n for n, s in enumerate(STATUSES)}, value=Incident.status, else_=len(STATUSES))
     by_severity = case(SEVERITY_RANK, value=Incident.severity, else_=max(SEVERITY_RANK.values()) + 1)
     query = select(Incident).order_by(by_status, by_severity, Incident.opened_at.desc(), Incident.id.desc())
+    return list(db.scalars(_of(query, status, service).limit(limit)))
+
+
+def count(db: Session, *, status: str | None = None, service: str | None = None) -> int:
+    """How many incidents there are, of one ``status`` or ``service`` when given."""
+    return db.scalar(_of(select(func.count(Incident.id)), status, service))
+
+
+def _of(query, status: str | None, service: str | None):
     if status is not None:
         query = query.where(Incident.status == status)
     if service is not None:
         query = query.where(Incident.service == service)
-    return list(db.scalars(query.limit(limit)))
+    return query
 
 
 def of_service(db: Session, service: str, start: datetime, end: datetime, *, limit: int = 20) -> list[Incident]:

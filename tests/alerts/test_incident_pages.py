@@ -57,6 +57,18 @@ def test_it_puts_the_incidents_nobody_took_on_the_home_page(oncall_app):
     assert "No resolved incident." in bob.get("/incidents?status=resolved").get_data(as_text=True)
 
 
+def test_it_says_how_many_open_incidents_the_home_page_leaves_out(oncall_app):
+    for n in range(7):
+        open_incident(oncall_app, group=f"many-{n}")
+    viewer = log_in(oncall_app, "viewer")
+    more = ('5 of 7 shown:\n    <a href="/incidents?status=open">all of them</a>')
+    assert more in viewer.get("/").get_data(as_text=True)
+    assert more in viewer.get("/incidents?status=open&limit=5", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert " shown" not in viewer.get("/incidents").get_data(as_text=True)  # all seven fit
+    capped = viewer.get("/incidents?limit=3").get_data(as_text=True)
+    assert "3 of 7 shown:" in capped and 'href="/incidents">all of them' in capped
+
+
 def test_it_lists_the_incidents_of_one_service_from_the_service_column(oncall_app):
     payments = open_incident(oncall_app, group="svc-payments")
     orders = open_incident(oncall_app, labels={**LABELS, "service": "orders"}, group="svc-orders")
