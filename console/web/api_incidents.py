@@ -92,6 +92,7 @@ class IncidentList(BaseModel):
     """Incidents: open first, then acknowledged, then resolved; worst severity first within each."""
 
     items: list[IncidentOut]
+    total: int = Field(description="how many incidents match the query; items holds the first `limit` of them")
 
 
 class IncidentQuery(BaseModel):
@@ -144,7 +145,9 @@ def webhook(body: Webhook):
 def list_incidents(query: IncidentQuery):
     """The incidents, in the order someone on call works through them."""
     rows = incidents.listing(store.session(), status=query.status, service=query.service, limit=query.limit)
-    return IncidentList(items=[IncidentOut.model_validate(r) for r in rows])
+    total = (len(rows) if len(rows) < query.limit
+             else incidents.count(store.session(), status=query.status, service=query.service))
+    return IncidentList(items=[IncidentOut.model_validate(r) for r in rows], total=total)
 
 
 @route(bp, "GET", "/incidents/<int:incident_id>", role="viewer", response=IncidentDetail, tag="on-call",

@@ -36,6 +36,10 @@ def test_it_lists_open_incidents_first_and_the_worst_first(client, tokens):
     assert [i["id"] for i in listed] == [critical, warning, odd, acked, done]
     only_open = client.get("/api/v1/incidents?status=open", headers=bearer(tokens["viewer"])).json["items"]
     assert [i["id"] for i in only_open] == [critical, warning, odd]
+    # a page of them says how many there are in all
+    first_two = client.get("/api/v1/incidents?status=open&limit=2", headers=bearer(tokens["viewer"])).json
+    assert [i["id"] for i in first_two["items"]] == [critical, warning] and first_two["total"] == 3
+    assert client.get("/api/v1/incidents", headers=bearer(tokens["viewer"])).json["total"] == 5
 
 
 def test_it_lists_the_incidents_of_one_service(client, tokens):
