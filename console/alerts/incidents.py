@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -11,7 +12,8 @@ from console.alerts.receive import MOVED
 from console.errors import Conflict, OpsError
 from console.store.models import User
 
-__all__ = ["SEVERITY_RANK", "STATUSES", "IncidentNotFound", "UnknownUser", "acknowledge", "add_note", "get", "listing",
+__all__ = ["SEVERITY_RANK", "STATUSES", "IncidentNotFound", "Listing", "UnknownUser", "acknowledge", "add_note", "get",
+           "listing",
            "moved_to", "of_service", "reassign", "record_silence", "record_unsilence", "resolve"]
 
 STATUSES = ("open", "acknowledged", "resolved")
@@ -36,18 +38,23 @@ class UnknownUser(OpsError, LookupError):
         self.name = name
 
 
-def listing(db: Session, *, status: str | None = None, service: str | None = None, limit: int = 100) -> list[Incident]:
+class Listing(NamedTuple):
+    """The first incidents of a listing, and how many match in all."""
+
+    items: list[Incident]
+    total: int
+
+
+def listing(db: Session, *, status: str | None = None, service: str | None = None, limit: int = 100) -> Listing:
     """Incidents open first, then acknowledged, then resolved; within each the worst severity, then newest;
-    of one ``status`` or ``service`` when given."""
+    of one ``status`` or ``service`` when given; at most ``limit``, with how many match in all."""
     by_status = case({s: n for n, s in enumerate(STATUSES)}, value=Incident.status, else_=len(STATUSES))
     by_severity = case(SEVERITY_RANK, value=Incident.severity, else_=max(SEVERITY_RANK.values()) + 1)
     query = select(Incident).order_by(by_status, by_severity, Incident.opened_at.desc(), Incident.id.desc())
-    return list(db.scalars(_of(query, status, service).limit(limit)))
-
-
-def count(db: Session, *, status: str | None = None, service: str | None = None) -> int:
-    """How many incidents there are, of one ``status`` or ``service`` when given."""
-    return db.scalar(_of(select(func.count(Incident.id)), status, service))
+    items = list(db.scalars(_of(query, status, service).limit(limit)))
+    # counted only when the page is full: a shorter one holds them all
+    total = len(items) if len(items) < limit else db.scalar(_of(select(func.count(Incident.id)), status, service))
+    return Listing(items, total)
 
 
 def _of(query, status: str | None, service: str | None):

@@ -144,10 +144,8 @@ def webhook(body: Webhook):
        summary="Incidents, open first and worst severity first")
 def list_incidents(query: IncidentQuery):
     """The incidents, in the order someone on call works through them."""
-    rows = incidents.listing(store.session(), status=query.status, service=query.service, limit=query.limit)
-    total = (len(rows) if len(rows) < query.limit
-             else incidents.count(store.session(), status=query.status, service=query.service))
-    return IncidentList(items=[IncidentOut.model_validate(r) for r in rows], total=total)
+    listed = incidents.listing(store.session(), status=query.status, service=query.service, limit=query.limit)
+    return IncidentList(items=[IncidentOut.model_validate(r) for r in listed.items], total=listed.total)
 
 
 @route(bp, "GET", "/incidents/<int:incident_id>", role="viewer", response=IncidentDetail, tag="on-call",

@@ -50,10 +50,9 @@ def index():
     limit = request.args.get("limit", str(LIST_LIMIT))
     if not limit.isdigit() or not 1 <= int(limit) <= LIST_LIMIT:
         abort(400, f"limit must be a whole number from 1 to {LIST_LIMIT}")
-    rows = incidents.listing(store.session(), status=status, service=service, limit=int(limit))
-    total = incidents.count(store.session(), status=status, service=service) if len(rows) == int(limit) else len(rows)
-    return page_or_partial("incidents/index.html", "incidents/_rows.html", incidents=rows, status=status,
-                           service=service, total=total, limited=int(limit) < LIST_LIMIT,
+    listed = incidents.listing(store.session(), status=status, service=service, limit=int(limit))
+    return page_or_partial("incidents/index.html", "incidents/_rows.html", incidents=listed.items, status=status,
+                           service=service, total=listed.total, limited=int(limit) < LIST_LIMIT,
                            refresh_seconds=REFRESH_SECONDS)
 
 

@@ -103,5 +103,4 @@ def home():
         # what the on-call opening the console needs first; the rest is on the Incidents page
         context["open_incidents"] = incidents.listing(store.session(), status="open", limit=HOME_INCIDENTS)
         context["open_incidents_limit"] = HOME_INCIDENTS
-        context["open_total"] = incidents.count(store.session(), status="open")
     return page_or_partial("home.html", "partials/backends.html", **context)
